@@ -1,0 +1,156 @@
+package anyio
+
+import (
+	"context"
+	"time"
+
+	"github.com/anyio-go/anyio/internal/core"
+)
+
+// CancelScope cancels the code it runs, on demand or at a deadline, and
+// shields it from outside cancellation if asked to. It is AnyIO's CancelScope;
+// where AnyIO enters a scope with "with", Go calls Run with a body.
+//
+// Cancellation is level-triggered: once a scope is cancelled, every blocking
+// anyio call inside it (and every context operation on its context) fails
+// with a cancellation error, every time, until the body returns. Run then
+// swallows that error if this scope caused it and no cancellation from
+// outside is visible (the outermost cancelled scope up to the first shield
+// swallows: AnyIO's rule), and CancelledCaught reports true.
+//
+// The methods of a CancelScope are safe to call from any goroutine.
+type CancelScope struct {
+	s    core.Scope
+	fail bool
+}
+
+// ScopeOption configures a cancel scope.
+type ScopeOption func(*CancelScope)
+
+// Deadline sets the scope's deadline: when the clock reaches it, the scope is
+// cancelled. A deadline in the past cancels the scope as soon as it is
+// entered.
+func Deadline(t time.Time) ScopeOption {
+	return func(s *CancelScope) { s.s.SetOptions(t, true, s.s.Shield()) }
+}
+
+// Shielded makes the scope ignore cancellation from outside (its parents'
+// cancellation and deadlines); its own Cancel and deadline still apply.
+func Shielded() ScopeOption {
+	return func(s *CancelScope) { s.s.SetShield(true) }
+}
+
+// NewCancelScope returns a cancel scope that is not entered yet.
+func NewCancelScope(opts ...ScopeOption) *CancelScope {
+	s := &CancelScope{}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// MoveOnAfter returns a scope that cancels its body d from now. The body's
+// cancellation is swallowed by Run, which returns nil: check
+// CancelledCaught to know whether the deadline cut the body short.
+func MoveOnAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
+	return MoveOnAt(time.Now().Add(d), opts...)
+}
+
+// MoveOnAt is MoveOnAfter with an absolute deadline (AnyIO 4.15's move_on_at).
+func MoveOnAt(t time.Time, opts ...ScopeOption) *CancelScope {
+	s := NewCancelScope(opts...)
+	s.s.SetOptions(t, true, s.s.Shield())
+	return s
+}
+
+// FailAfter returns a scope that cancels its body d from now; when that
+// deadline cut the body short, Run returns ErrTimeout (which also matches
+// context.DeadlineExceeded) instead of nil.
+func FailAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
+	return FailAt(time.Now().Add(d), opts...)
+}
+
+// FailAt is FailAfter with an absolute deadline (AnyIO 4.15's fail_at).
+func FailAt(t time.Time, opts ...ScopeOption) *CancelScope {
+	s := MoveOnAt(t, opts...)
+	s.fail = true
+	return s
+}
+
+// Run enters the scope, runs body with the scope's context, and leaves the
+// scope when body returns. A scope can be entered only once: Run panics if
+// the scope was entered before.
+//
+// body's error is returned, except a cancellation error that this scope
+// caused, which is swallowed (nil is returned, and CancelledCaught becomes
+// true). For a FailAfter/FailAt scope, a swallowed cancellation after the
+// deadline becomes ErrTimeout. A cancellation from outside (a parent scope or
+// a plain context) is never swallowed. If body panics, the scope is left and
+// the panic goes on.
+func (s *CancelScope) Run(ctx context.Context, body func(ctx context.Context) error) error {
+	c := s.s.Enter(ctx)
+	done := false
+	defer func() {
+		if !done {
+			s.s.Abort()
+		}
+	}()
+	err := body(c)
+	done = true
+	if err = s.s.Exit(err); err != nil {
+		return err
+	}
+	if s.fail && s.s.CaughtTimeout() {
+		return ErrTimeout
+	}
+	return nil
+}
+
+// Cancel cancels the scope. Cancelling a scope before Run makes its body
+// start with a cancelled context; cancelling after Run returned has no
+// effect. Cancel is idempotent.
+func (s *CancelScope) Cancel() { s.s.Cancel("") }
+
+// CancelWithReason cancels the scope like Cancel, and reason appears in the
+// message of the cancellation errors that result (AnyIO 4's cancel(reason)).
+// Only the first reason given is kept.
+func (s *CancelScope) CancelWithReason(reason string) { s.s.Cancel(reason) }
+
+// CancelCalled reports whether Cancel was called or the deadline was reached.
+func (s *CancelScope) CancelCalled() bool { return s.s.CancelCalled() }
+
+// CancelledCaught reports whether Run swallowed a cancellation that this
+// scope caused. It is false if the body returned without meeting the
+// cancellation, and false for a cancellation that came from outside.
+func (s *CancelScope) CancelledCaught() bool { return s.s.CancelledCaught() }
+
+// Deadline returns the scope's own deadline; ok is false if it has none.
+func (s *CancelScope) Deadline() (deadline time.Time, ok bool) { return s.s.Deadline() }
+
+// SetDeadline changes the scope's deadline, also after it was entered: an
+// earlier one takes effect at once, a later one postpones the cancellation,
+// one in the past cancels the scope now.
+func (s *CancelScope) SetDeadline(t time.Time) { s.s.SetDeadline(t) }
+
+// ClearDeadline removes the scope's deadline.
+func (s *CancelScope) ClearDeadline() { s.s.ClearDeadline() }
+
+// Shield reports whether the scope is shielded from outside cancellation.
+func (s *CancelScope) Shield() bool { return s.s.Shield() }
+
+// SetShield raises or lowers the shield, also after the scope was entered.
+// Lowering it while a parent is cancelled cancels the scope at once. Raising
+// it cannot revive a scope whose context is already cancelled: a context
+// stays done once done (see docs/api-mapping.md).
+func (s *CancelScope) SetShield(shield bool) { s.s.SetShield(shield) }
+
+// CurrentEffectiveDeadline returns the earliest deadline that applies to ctx:
+// the deadlines of the enclosing scopes up to the first shield, and a plain
+// context's deadline. ok is false when none applies. A cancelled context
+// reports a deadline in the past (time.Unix(0, 0)), as AnyIO reports -inf.
+func CurrentEffectiveDeadline(ctx context.Context) (deadline time.Time, ok bool) {
+	if ctx.Err() != nil {
+		return time.Unix(0, 0), true
+	}
+	return ctx.Deadline()
+}

@@ -1,0 +1,124 @@
+package anyio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/anyio-go/anyio/internal/core"
+)
+
+// The sentinel errors of anyio. Each AnyIO exception class becomes one of
+// these (or an error type below); match them with errors.Is.
+var (
+	// ErrCancelled is matched by every cancellation error: the error a
+	// blocking call returns once its context is cancelled. Such an error also
+	// matches the context's Err() (context.Canceled, or
+	// context.DeadlineExceeded for a plain context's deadline);
+	// context.Cause of the context names what cancelled it.
+	ErrCancelled = core.ErrCancelled
+
+	// ErrTimeout is returned by the Run of a FailAfter or FailAt scope whose
+	// own deadline cancelled its body. It also matches
+	// context.DeadlineExceeded.
+	ErrTimeout = core.ErrTimeout
+
+	// ErrBrokenResource: the resource is unusable because of an earlier
+	// failure or because the other side went away (AnyIO's BrokenResourceError).
+	ErrBrokenResource = errors.New("anyio: broken resource")
+
+	// ErrClosedResource: the resource was closed by this side and cannot be
+	// used any more (AnyIO's ClosedResourceError).
+	ErrClosedResource = errors.New("anyio: resource is closed")
+
+	// ErrEndOfStream is io.EOF itself, so that err == io.EOF works: the peer
+	// closed its sending side and nothing is left to receive.
+	ErrEndOfStream = io.EOF
+
+	// ErrWouldBlock is returned by the Try variants when the operation would
+	// have to wait.
+	ErrWouldBlock = errors.New("anyio: operation would block")
+
+	// ErrIncompleteRead is io.ErrUnexpectedEOF itself: the stream ended before
+	// the requested amount of data arrived.
+	ErrIncompleteRead = io.ErrUnexpectedEOF
+
+	// ErrTypedAttributeLookup is returned by Extra when the provider does not
+	// have the attribute.
+	ErrTypedAttributeLookup = errors.New("anyio: typed attribute not found")
+
+	// ErrBackendNotFound is returned by Run for a backend other than "go".
+	ErrBackendNotFound = errors.New("anyio: backend not found")
+
+	// ErrLookup is returned by lowlevel.RunVar.Get when the variable has no
+	// value and no default in the current Run (AnyIO's LookupError).
+	ErrLookup = errors.New("anyio: run variable has no value")
+
+	// ErrBusyResource is matched by every *BusyResourceError.
+	ErrBusyResource = errors.New("anyio: resource is busy")
+
+	// ErrDelimiterNotFound is matched by every *DelimiterNotFoundError.
+	ErrDelimiterNotFound = errors.New("anyio: delimiter not found")
+
+	// ErrNeverStarted is returned by Start when the child returned nil
+	// without calling TaskStatus.Started.
+	ErrNeverStarted = core.ErrNeverStarted
+)
+
+// ExceptionGroup holds several errors that happened together, in the order in
+// which they occurred: what a task group returns when its body or children
+// failed. It implements Unwrap() []error, so errors.Is and errors.As see every
+// member.
+type ExceptionGroup = core.ExceptionGroup
+
+// PanicError carries a panic out of a child task: Value is what was passed to
+// panic and Stack the panicking goroutine's stack. The task group re-panics
+// with it in the goroutine that runs the group, after every child returned;
+// Others holds the panics and errors of other tasks of the group.
+type PanicError = core.PanicError
+
+// GoexitError is the failure recorded for a task that called runtime.Goexit
+// (as testing.T.FailNow does) instead of returning: never taken for success.
+type GoexitError = core.GoexitError
+
+// BusyResourceError is returned when a task tries to use a resource that
+// another task is already using in the same way (AnyIO's BusyResourceError).
+// It matches ErrBusyResource.
+type BusyResourceError struct {
+	// Action is what the other task is doing, e.g. "reading from".
+	Action string
+}
+
+func (e *BusyResourceError) Error() string {
+	return fmt.Sprintf("anyio: another task is already %s this resource", e.Action)
+}
+
+// Is reports whether target is ErrBusyResource.
+func (e *BusyResourceError) Is(target error) bool { return target == ErrBusyResource }
+
+// DelimiterNotFoundError is returned by a buffered stream's ReceiveUntil when
+// the delimiter was not found within MaxBytes bytes. It matches
+// ErrDelimiterNotFound.
+type DelimiterNotFoundError struct {
+	MaxBytes int
+}
+
+func (e *DelimiterNotFoundError) Error() string {
+	return fmt.Sprintf("anyio: delimiter not found within %d bytes", e.MaxBytes)
+}
+
+// Is reports whether target is ErrDelimiterNotFound.
+func (e *DelimiterNotFoundError) Is(target error) bool { return target == ErrDelimiterNotFound }
+
+// CalledProcessError is returned by RunProcess with Check(true) when the
+// command exits with a non-zero return code.
+type CalledProcessError struct {
+	ReturnCode int
+	Cmd        []string
+	Stdout     []byte
+	Stderr     []byte
+}
+
+func (e *CalledProcessError) Error() string {
+	return fmt.Sprintf("anyio: command %q returned non-zero exit status %d", e.Cmd, e.ReturnCode)
+}

@@ -1,0 +1,130 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+type ctxKey int
+
+const (
+	scopeKey ctxKey = iota + 1
+	taskKey
+)
+
+// scopeCtx is the context a cancel scope gives its body. It wraps a standard
+// cancelCtx (so context.Cause works and standard children attach to it with no
+// goroutine) and adds the scope, its task and the effective deadline.
+type scopeCtx struct {
+	context.Context // the standard cancelCtx of the scope
+	s               *Scope
+}
+
+func (c *scopeCtx) Value(key any) any {
+	switch key {
+	case scopeKey:
+		return c.s
+	case taskKey:
+		if c.s.task == nil {
+			return nil
+		}
+		return c.s.task
+	}
+	return c.Context.Value(key)
+}
+
+func (c *scopeCtx) Deadline() (time.Time, bool) { return c.s.effectiveDeadline() }
+
+func (c *scopeCtx) String() string { return "anyio.CancelScope.Context" }
+
+// taskCtx is the context of a child task started with StartSoon: the group's
+// scope context with the child's identity.
+type taskCtx struct {
+	*scopeCtx
+	t *Task
+}
+
+func (c *taskCtx) Value(key any) any {
+	if key == taskKey {
+		return c.t
+	}
+	return c.scopeCtx.Value(key)
+}
+
+func (c *taskCtx) String() string { return "anyio.Task(" + c.t.Name() + ").Context" }
+
+// rootCtx carries the root task of a Run over the caller's context.
+type rootCtx struct {
+	context.Context
+	t *Task
+}
+
+func (c *rootCtx) Value(key any) any {
+	if key == taskKey {
+		return c.t
+	}
+	return c.Context.Value(key)
+}
+
+func (c *rootCtx) String() string { return "anyio.Run.Context" }
+
+// detached is a scope's view of its parent for values only: it is never done
+// and has no deadline. Cancellation reaches the scope through its own links.
+type detached struct{ parent context.Context }
+
+func (detached) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (detached) Done() <-chan struct{}       { return nil }
+func (detached) Err() error                  { return nil }
+func (d *detached) Value(key any) any        { return d.parent.Value(key) }
+func (*detached) String() string             { return "anyio.detached" }
+
+// ScopeOf returns the innermost anyio scope of ctx, or nil.
+func ScopeOf(ctx context.Context) *Scope {
+	switch c := ctx.(type) {
+	case *scopeCtx:
+		return c.s
+	case *taskCtx:
+		return c.s
+	}
+	s, _ := ctx.Value(scopeKey).(*Scope)
+	return s
+}
+
+// TaskOf returns the anyio task of ctx, or nil for a foreign context.
+func TaskOf(ctx context.Context) *Task {
+	switch c := ctx.(type) {
+	case *taskCtx:
+		return c.t
+	case *scopeCtx:
+		return c.s.task
+	case *rootCtx:
+		return c.t
+	}
+	t, _ := ctx.Value(taskKey).(*Task)
+	return t
+}
+
+// RunOf returns the Run that ctx belongs to, or nil.
+func RunOf(ctx context.Context) *Run {
+	if t := TaskOf(ctx); t != nil {
+		return t.run
+	}
+	return nil
+}
+
+// directScope returns the anyio scope whose cancellation ctx shares, if ctx is
+// one of ours (or a value-only wrapper of one), so that a child scope can link
+// to it without context.AfterFunc.
+func directScope(ctx context.Context) *Scope {
+	switch c := ctx.(type) {
+	case *scopeCtx:
+		return c.s
+	case *taskCtx:
+		return c.s
+	}
+	s := ScopeOf(ctx)
+	if s != nil && s.inner != nil && ctx.Done() == s.inner.Done() {
+		return s
+	}
+	return nil
+}

@@ -1,0 +1,430 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Scope states.
+const (
+	scopeNew uint8 = iota
+	scopeEntered
+	scopeExited
+)
+
+var (
+	plainCancel    = NewCancelledError("")
+	deadlineCancel = NewDeadlineError()
+	exitedCause    = errors.New("anyio: the cancel scope of this context has exited")
+)
+
+// Scope is the cancel scope machinery behind CancelScope, task groups and the
+// scopes of started tasks.
+//
+// A scope's context wraps a standard cancelCtx whose parent is a detached view
+// of the caller's context, so that cancellation from outside arrives only
+// through Scope's own links: an intrusive child list when the parent is an
+// anyio scope (no allocation, no goroutine), context.AfterFunc otherwise. That
+// is what lets a shield be raised or lowered after the scope was entered.
+//
+// Lock order: a parent scope's mu before a child's.
+type Scope struct {
+	mu          sync.Mutex
+	ctx         scopeCtx
+	base        detached
+	inner       context.Context
+	cancelInner context.CancelCauseFunc
+	task        *Task
+
+	cancelParent context.Context // whose cancellation and deadline apply unless shielded
+	parent       *Scope          // the anyio scope this one is linked into
+	prev, next   *Scope          // siblings in parent.children
+	children     *Scope
+	stopForeign  func() bool
+	prevTask     *Scope // the task's innermost scope before this one was entered
+
+	deadline    time.Time
+	hasDeadline bool
+	timer       *time.Timer
+
+	shield          bool
+	state           uint8
+	cancelCalled    bool
+	deadlineFired   bool
+	parentCancelled bool
+	caught          bool
+	ownCause        error
+	parentCause     error
+}
+
+// SetOptions sets the initial deadline and shield of a scope not yet entered.
+func (s *Scope) SetOptions(deadline time.Time, hasDeadline, shield bool) {
+	s.deadline, s.hasDeadline, s.shield = deadline, hasDeadline, shield
+}
+
+// Enter enters the scope under parent and returns the context for its body.
+// It panics if the scope was entered before.
+func (s *Scope) Enter(parent context.Context) context.Context {
+	return s.EnterTask(parent, TaskOf(parent), true)
+}
+
+// EnterTask is Enter with the task given (a started child's own scope) and
+// track telling whether the task's innermost scope follows this one.
+func (s *Scope) EnterTask(parent context.Context, task *Task, track bool) context.Context {
+	s.mu.Lock()
+	if s.state != scopeNew {
+		s.mu.Unlock()
+		panic("anyio: CancelScope.Run called on a scope that was already entered; a cancel scope can be entered only once, make a new one for each Run")
+	}
+	s.state = scopeEntered
+	s.task = task
+	s.base.parent = parent
+	s.cancelParent = parent
+	s.inner, s.cancelInner = context.WithCancelCause(&s.base)
+	s.ctx = scopeCtx{Context: s.inner, s: s}
+	if s.cancelCalled {
+		s.cancelInner(s.ownCause)
+	} else if s.hasDeadline {
+		s.armLocked()
+	}
+	s.mu.Unlock()
+	s.link(parent)
+	if track && task != nil {
+		s.prevTask = task.scope.Swap(s)
+	}
+	return &s.ctx
+}
+
+// Context returns the context of an entered scope (nil before Enter).
+func (s *Scope) Context() context.Context {
+	if s.inner == nil {
+		return nil
+	}
+	return &s.ctx
+}
+
+// link attaches the scope to the cancellation of parent.
+func (s *Scope) link(parent context.Context) {
+	if p := directScope(parent); p != nil {
+		p.mu.Lock()
+		s.parent = p
+		s.prev = nil
+		s.next = p.children
+		if p.children != nil {
+			p.children.prev = s
+		}
+		p.children = s
+		if p.inner.Err() != nil {
+			s.parentDone(context.Cause(p.inner))
+		}
+		p.mu.Unlock()
+		return
+	}
+	if parent.Done() == nil {
+		return
+	}
+	if parent.Err() != nil {
+		s.parentDone(CancelErr(parent))
+		return
+	}
+	s.stopForeign = context.AfterFunc(parent, func() { s.parentDone(CancelErr(parent)) })
+}
+
+// unlink detaches the scope from its parent's cancellation.
+func (s *Scope) unlink() {
+	if p := s.parent; p != nil {
+		p.mu.Lock()
+		if s.prev != nil {
+			s.prev.next = s.next
+		} else {
+			p.children = s.next
+		}
+		if s.next != nil {
+			s.next.prev = s.prev
+		}
+		s.prev, s.next, s.parent = nil, nil, nil
+		p.mu.Unlock()
+	}
+	if s.stopForeign != nil {
+		s.stopForeign()
+		s.stopForeign = nil
+	}
+}
+
+// Reparent moves an entered scope's cancellation (and deadline) link to a new
+// parent context; values keep coming from the original parent. Used when a
+// started task calls Started and moves into its task group.
+func (s *Scope) Reparent(parent context.Context) {
+	s.unlink()
+	s.mu.Lock()
+	s.cancelParent = parent
+	s.parentCancelled = false
+	s.parentCause = nil
+	s.mu.Unlock()
+	s.link(parent)
+}
+
+// parentDone is called when the parent's cancellation reaches the scope.
+func (s *Scope) parentDone(cause error) {
+	s.mu.Lock()
+	if s.state == scopeEntered && !s.parentCancelled {
+		s.parentCancelled = true
+		s.parentCause = cause
+		if !s.shield {
+			s.cancelLocked(cause)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// cancelLocked cancels the scope's context and its children's. s.mu is held.
+func (s *Scope) cancelLocked(cause error) {
+	if s.inner.Err() != nil {
+		return
+	}
+	s.cancelInner(cause)
+	for c := s.children; c != nil; c = c.next {
+		c.parentDone(cause)
+	}
+}
+
+// Cancel cancels the scope; reason, if not empty, appears in the error.
+// Cancelling a scope that has not been entered yet makes its body start
+// cancelled; cancelling an exited scope has no effect.
+func (s *Scope) Cancel(reason string) {
+	var cause error = plainCancel
+	if reason != "" {
+		cause = NewCancelledError(reason)
+	}
+	s.mu.Lock()
+	if !s.cancelCalled {
+		s.cancelCalled = true
+		s.ownCause = cause
+	}
+	if s.state == scopeEntered {
+		s.cancelLocked(s.ownCause)
+	}
+	s.mu.Unlock()
+}
+
+// CancelCalled reports whether Cancel was called or the deadline was reached.
+func (s *Scope) CancelCalled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cancelCalled || s.deadlineFired
+}
+
+// CancelledCaught reports whether the scope swallowed a cancellation that it
+// caused.
+func (s *Scope) CancelledCaught() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.caught
+}
+
+// Cancelled reports whether the scope's context is cancelled.
+func (s *Scope) Cancelled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inner != nil && s.inner.Err() != nil || s.state == scopeNew && s.cancelCalled
+}
+
+// Deadline returns the scope's own deadline.
+func (s *Scope) Deadline() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deadline, s.hasDeadline
+}
+
+// SetDeadline changes the deadline; a deadline in the past cancels an entered
+// scope at once.
+func (s *Scope) SetDeadline(t time.Time) {
+	s.mu.Lock()
+	s.deadline, s.hasDeadline = t, true
+	if s.state == scopeEntered {
+		s.armLocked()
+	}
+	s.mu.Unlock()
+}
+
+// ClearDeadline removes the deadline.
+func (s *Scope) ClearDeadline() {
+	s.mu.Lock()
+	s.hasDeadline = false
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+}
+
+func (s *Scope) armLocked() {
+	d := time.Until(s.deadline)
+	if d <= 0 {
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		s.deadlineExpiredLocked()
+		return
+	}
+	if s.timer == nil {
+		s.timer = time.AfterFunc(d, s.onTimer)
+	} else {
+		s.timer.Reset(d)
+	}
+}
+
+func (s *Scope) onTimer() {
+	s.mu.Lock()
+	if s.state == scopeEntered && s.hasDeadline {
+		if d := time.Until(s.deadline); d > 0 {
+			s.timer.Reset(d)
+		} else {
+			s.deadlineExpiredLocked()
+		}
+	}
+	s.mu.Unlock()
+}
+
+func (s *Scope) deadlineExpiredLocked() {
+	if s.inner.Err() == nil {
+		s.deadlineFired = true
+		s.cancelLocked(deadlineCancel)
+	}
+}
+
+// Shield reports whether the scope is shielded.
+func (s *Scope) Shield() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shield
+}
+
+// SetShield raises or lowers the shield. Lowering it under a cancelled parent
+// cancels the scope; raising it cannot revive a context already cancelled.
+func (s *Scope) SetShield(v bool) {
+	s.mu.Lock()
+	s.shield = v
+	if !v && s.state == scopeEntered && s.parentCancelled {
+		s.cancelLocked(s.parentCause)
+	}
+	s.mu.Unlock()
+}
+
+// effectiveDeadline is the earliest deadline that applies to the scope.
+func (s *Scope) effectiveDeadline() (time.Time, bool) {
+	s.mu.Lock()
+	d, ok, shield, parent := s.deadline, s.hasDeadline, s.shield, s.cancelParent
+	s.mu.Unlock()
+	if !shield && parent != nil {
+		if pd, pok := parent.Deadline(); pok && (!ok || pd.Before(d)) {
+			d, ok = pd, true
+		}
+	}
+	return d, ok
+}
+
+// swallowsLocked reports whether a cancellation reaching the scope's exit is
+// the scope's own to swallow: the scope cancelled itself (Cancel or its
+// deadline) and no cancellation from outside is visible through the shield.
+func (s *Scope) swallowsLocked() bool {
+	if s.inner.Err() == nil || !(s.cancelCalled || s.deadlineFired) {
+		return false
+	}
+	if s.shield {
+		return true
+	}
+	return !s.parentCancelled && (s.cancelParent == nil || s.cancelParent.Err() == nil)
+}
+
+// OwnCancellation reports whether the scope is cancelled by its own doing with
+// no outside cancellation visible: the cancellations it would swallow.
+func (s *Scope) OwnCancellation() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.swallowsLocked()
+}
+
+// Exit leaves the scope after its body returned err and applies AnyIO's rule:
+// a cancellation error is swallowed by the outermost cancelled scope up to the
+// first shield, when that scope caused it. It returns what the caller of the
+// scope gets.
+func (s *Scope) Exit(err error) error {
+	s.mu.Lock()
+	if err != nil && s.swallowsLocked() {
+		var eg *ExceptionGroup
+		if g, ok := err.(*ExceptionGroup); ok {
+			eg = g
+		}
+		switch {
+		case eg != nil:
+			var rest []error
+			for _, e := range eg.Errors {
+				if !IsCancellation(e) {
+					rest = append(rest, e)
+				}
+			}
+			if len(rest) < len(eg.Errors) {
+				s.caught = true
+				if len(rest) == 0 {
+					err = nil
+				} else {
+					err = &ExceptionGroup{Errors: rest}
+				}
+			}
+		case IsCancellation(err):
+			s.caught = true
+			err = nil
+		}
+	}
+	s.exitLocked()
+	return err
+}
+
+// Abort leaves the scope without judging an error (the body panicked).
+func (s *Scope) Abort() {
+	s.mu.Lock()
+	if s.state == scopeEntered {
+		s.exitLocked()
+		return
+	}
+	s.mu.Unlock()
+}
+
+// exitLocked finishes the exit; it unlocks s.mu.
+func (s *Scope) exitLocked() {
+	s.state = scopeExited
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+	s.unlink()
+	s.cancelInner(exitedCause)
+	if t := s.task; t != nil && t.scope.Load() == s {
+		t.scope.Store(s.prevTask)
+	}
+}
+
+// CaughtTimeout reports whether the scope swallowed a cancellation while its
+// deadline had passed: what turns FailAfter's cancellation into ErrTimeout.
+func (s *Scope) CaughtTimeout() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.caught && s.hasDeadline && !time.Now().Before(s.deadline)
+}
+
+// State describes the scope for DumpTasks.
+func (s *Scope) State() (cancelled, shield bool, deadline time.Time, hasDeadline bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inner != nil && s.inner.Err() != nil, s.shield, s.deadline, s.hasDeadline
+}
+
+// Parent returns the anyio scope this one is linked into, if any.
+func (s *Scope) Parent() *Scope {
+	if p := ScopeOf(s.base.parent); p != nil {
+		return p
+	}
+	return nil
+}
