@@ -45,7 +45,9 @@ func taskName(opts []TaskOption) string {
 // WithTaskGroup then returns the errors of body and the children, minus the
 // cancellations that the group's own scope caused, as an *ExceptionGroup in
 // order of occurrence (untyped nil when there are none). When the group was
-// only cancelled from outside, it returns that one cancellation error.
+// only cancelled from outside, it returns that one cancellation error (if
+// body or a child met it; a group whose tasks all returned nil reports
+// nothing).
 // A panic in a child or in body is re-raised here as *PanicError once every
 // child has returned.
 //

@@ -26,7 +26,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if t != nil {
 		w = &core.WaitInfo{What: "Sleep", Until: time.Now().Add(d)}
 	}
-	t.Park(w)
+	t.ParkCtx(ctx, w)
 	done := make(chan struct{})
 	timer := time.AfterFunc(d, func() {
 		t.Wake() // the task counts as running before it is woken
@@ -37,7 +37,11 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		t.Unpark()
 		return nil
 	case <-ctx.Done():
-		timer.Stop()
+		if !timer.Stop() {
+			// The timer fired meanwhile: let its Wake land on this wait,
+			// not on the task's next one.
+			<-done
+		}
 		t.Unpark()
 		return core.CancelErr(ctx)
 	}
@@ -56,7 +60,7 @@ func SleepForever(ctx context.Context) error {
 		return core.CancelErr(ctx)
 	}
 	t := core.TaskOf(ctx)
-	t.Park(sleepForeverInfo)
+	t.ParkCtx(ctx, sleepForeverInfo)
 	<-ctx.Done()
 	t.Unpark()
 	return core.CancelErr(ctx)

@@ -37,21 +37,21 @@ func (c *scopeCtx) Deadline() (time.Time, bool) { return c.s.effectiveDeadline()
 
 func (c *scopeCtx) String() string { return "anyio.CancelScope.Context" }
 
-// taskCtx is the context of a child task started with StartSoon: the group's
-// scope context with the child's identity.
-type taskCtx struct {
-	*scopeCtx
-	t *Task
-}
+// A child task started with StartSoon is its own context: the group's scope
+// context (Task.scopeCtx) with the child's identity. That saves a field and
+// an indirection in every task; other tasks (the root of a Run, a Start
+// child) have a nil scopeCtx and are never used as a context.
 
-func (c *taskCtx) Value(key any) any {
+// Value returns the task for taskKey, and otherwise what the group's scope
+// context holds.
+func (t *Task) Value(key any) any {
 	if key == taskKey {
-		return c.t
+		return t
 	}
-	return c.scopeCtx.Value(key)
+	return t.scopeCtx.Value(key)
 }
 
-func (c *taskCtx) String() string { return "anyio.Task(" + c.t.Name() + ").Context" }
+func (t *Task) String() string { return "anyio.Task(" + t.Name() + ").Context" }
 
 // rootCtx carries the root task of a Run over the caller's context.
 type rootCtx struct {
@@ -83,7 +83,7 @@ func ScopeOf(ctx context.Context) *Scope {
 	switch c := ctx.(type) {
 	case *scopeCtx:
 		return c.s
-	case *taskCtx:
+	case *Task:
 		return c.s
 	}
 	s, _ := ctx.Value(scopeKey).(*Scope)
@@ -93,8 +93,8 @@ func ScopeOf(ctx context.Context) *Scope {
 // TaskOf returns the anyio task of ctx, or nil for a foreign context.
 func TaskOf(ctx context.Context) *Task {
 	switch c := ctx.(type) {
-	case *taskCtx:
-		return c.t
+	case *Task:
+		return c
 	case *scopeCtx:
 		return c.s.task
 	case *rootCtx:
@@ -107,7 +107,7 @@ func TaskOf(ctx context.Context) *Task {
 // RunOf returns the Run that ctx belongs to, or nil.
 func RunOf(ctx context.Context) *Run {
 	if t := TaskOf(ctx); t != nil {
-		return t.run
+		return t.Run()
 	}
 	return nil
 }
@@ -119,7 +119,7 @@ func directScope(ctx context.Context) *Scope {
 	switch c := ctx.(type) {
 	case *scopeCtx:
 		return c.s
-	case *taskCtx:
+	case *Task:
 		return c.s
 	}
 	s := ScopeOf(ctx)

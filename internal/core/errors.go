@@ -69,15 +69,59 @@ func (e *CancelledError) Is(target error) bool {
 // Unwrap returns the foreign cause, if any.
 func (e *CancelledError) Unwrap() error { return e.cause }
 
-// IsCancellation reports whether err is a cancellation error.
+// IsCancellation reports whether err is a cancellation error: it matches
+// ErrCancelled or context.Canceled along its chain, and where the chain holds
+// several errors (Unwrap() []error, as errors.Join and ExceptionGroup), every
+// one of them is a cancellation. An error that merely travels together with a
+// cancellation is not one, so that scopes and task groups never drop it.
 func IsCancellation(err error) bool {
-	return err != nil && (errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled))
+	for err != nil {
+		if err == ErrCancelled || err == context.Canceled {
+			return true
+		}
+		if x, ok := err.(interface{ Is(error) bool }); ok && (x.Is(ErrCancelled) || x.Is(context.Canceled)) {
+			return true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			errs := u.Unwrap()
+			for _, e := range errs {
+				if !IsCancellation(e) {
+					return false
+				}
+			}
+			return len(errs) > 0
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // CancelErr returns the cancellation error for a context that is done. It
 // reuses the cause recorded by an anyio scope, so that no allocation is made
 // in the common case.
 func CancelErr(ctx context.Context) error {
+	// The contexts of anyio scopes record their cause in the scope, so that
+	// tasks woken together by one cancellation do not all queue on the lock
+	// that context.Cause takes.
+	var s *Scope
+	switch c := ctx.(type) {
+	case *scopeCtx:
+		s = c.s
+	case *Task:
+		s = c.s
+	}
+	if s != nil {
+		if s.inner.Err() == nil {
+			return nil
+		}
+		if ce := s.cause.Load(); ce != nil {
+			return ce
+		}
+	}
 	err := ctx.Err()
 	if err == nil {
 		return nil

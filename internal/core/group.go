@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 func errNoRun(op string) error {
@@ -20,15 +21,25 @@ var startInfo = &WaitInfo{What: "TaskGroup.Start"}
 type Group struct {
 	Scope *Scope // set by the owner before Enter
 	host  *Task
+	run   *Run
 
-	mu        sync.Mutex
-	active    bool
-	n         int   // children still running
-	children  *Task // head of the list of running children
-	joinCh    chan struct{}
-	errs      []error
-	panics    []*PanicError
-	cancelled bool // a child's cancellation error cancelled the group
+	// n counts the children that have not exited. A child exits without
+	// the group's lock: it marks itself exited and decrements n. The list
+	// keeps exited children until a sweep (when it grows much longer than
+	// n) or until n reaches zero, when it is dropped whole. That keeps the
+	// lock off the path of every finishing child, which is what spawning
+	// and mass cancellation cost most.
+	n         atomic.Int64
+	listLen   atomic.Int64 // tasks in the list, exited ones included; written under mu
+	joining   atomic.Bool  // the host waits in join; set under mu
+	cancelled atomic.Bool  // a child returned a cancellation error (and so cancelled the group)
+
+	mu       sync.Mutex
+	active   bool
+	children *Task // head of the list of children, some of which may have exited
+	joinCh   chan struct{}
+	errs     []error
+	panics   []*PanicError
 
 	prev, next *Group // siblings in host.groups
 }
@@ -37,15 +48,16 @@ type Group struct {
 // context for the body.
 func (g *Group) Enter(ctx context.Context, host *Task) context.Context {
 	g.host = host
+	g.run = host.Run()
 	g.active = true
 	c := g.Scope.EnterTask(ctx, host, true)
-	host.mu.Lock()
+	g.run.groupsMu.Lock()
 	g.next = host.groups
 	if host.groups != nil {
 		host.groups.prev = g
 	}
 	host.groups = g
-	host.mu.Unlock()
+	g.run.groupsMu.Unlock()
 	return c
 }
 
@@ -60,42 +72,91 @@ func (g *Group) checkActive(op string) {
 }
 
 func (g *Group) addChildLocked(t *Task) {
-	t.group = g
-	t.next = g.children
-	if g.children != nil {
-		g.children.prev = t
+	if n := g.n.Load(); n == 0 {
+		g.dropListLocked()
+	} else if g.listLen.Load() > 2*n+64 {
+		g.sweepLocked()
 	}
+	t.next = g.children
 	g.children = t
-	g.n++
+	g.listLen.Add(1)
+	g.n.Add(1)
 }
 
-func (g *Group) removeChildLocked(t *Task) {
-	if t.prev != nil {
-		t.prev.next = t.next
-	} else {
-		g.children = t.next
+// dropListLocked forgets the list once every child in it has exited.
+func (g *Group) dropListLocked() {
+	g.children = nil
+	g.listLen.Store(0)
+}
+
+// sweepLocked unlinks the children that have exited.
+func (g *Group) sweepLocked() {
+	var n int64
+	link := &g.children
+	for t := g.children; t != nil; {
+		next := t.next
+		if t.exited.Load() {
+			*link = next
+			t.next = nil
+		} else {
+			n++
+			link = &t.next
+		}
+		t = next
 	}
-	if t.next != nil {
-		t.next.prev = t.prev
+	g.listLen.Store(n)
+}
+
+// exitChild records that child t has finished, and wakes the host if it
+// waits in join and t was the last child.
+func (g *Group) exitChild(t *Task) {
+	t.exited.Store(true)
+	n := g.n.Add(-1)
+	if n == 0 {
+		// joining is set before join reads n: if it is unset here, join
+		// will see n == 0 and not wait.
+		if !g.joining.Load() {
+			return // the next spawn drops the list
+		}
+		var wake chan struct{}
+		g.mu.Lock()
+		if g.n.Load() == 0 {
+			g.dropListLocked()
+			if g.joinCh != nil && g.active {
+				wake = g.joinCh
+				g.active = false
+			}
+		}
+		g.mu.Unlock()
+		if wake != nil {
+			g.host.Wake()
+			close(wake)
+		}
+		return
 	}
-	t.prev, t.next = nil, nil
-	g.n--
+	// Many children have exited while a few run on and nobody spawns:
+	// sweep, so that a long-lived group does not keep its finished
+	// children. Not while the scope is cancelled: then all are about to
+	// exit, and the last one drops the list.
+	if g.listLen.Load() > 8*n+4096 && g.Scope.inner.Err() == nil && g.mu.TryLock() {
+		g.sweepLocked()
+		g.mu.Unlock()
+	}
 }
 
 // StartSoon starts fn as a child task.
 func (g *Group) StartSoon(fn func(context.Context) error, name string, pc uintptr) {
 	g.mu.Lock()
 	g.checkActive("StartSoon")
-	t := newTask(g.host.run, g.host, name, pc)
-	t.ctx = taskCtx{scopeCtx: &g.Scope.ctx, t: t}
-	t.scope.Store(g.Scope)
+	t := newChild(g, name, pc)
 	g.addChildLocked(t)
 	g.mu.Unlock()
-	t.run.taskStarted()
-	go g.runChild(t, fn)
+	g.run.taskStarted()
+	go runChild(t, fn)
 }
 
-func (g *Group) runChild(t *Task, fn func(context.Context) error) {
+func runChild(t *Task, fn func(context.Context) error) {
+	g := t.group
 	var err error
 	returned := false
 	defer func() {
@@ -105,7 +166,7 @@ func (g *Group) runChild(t *Task, fn func(context.Context) error) {
 		}
 		g.childDone(t, err)
 	}()
-	err = fn(&t.ctx)
+	err = fn(t)
 	returned = true
 }
 
@@ -140,35 +201,27 @@ func (g *Group) childFailed(t *Task, failure error) {
 
 func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	cancel := ""
-	g.mu.Lock()
 	if pe, ok := err.(*PanicError); ok {
+		g.mu.Lock()
 		g.panics = append(g.panics, pe)
+		g.mu.Unlock()
 		cancel = "task " + t.Name() + " panicked"
 	} else if err != nil {
+		g.mu.Lock()
 		g.errs = append(g.errs, err)
+		g.mu.Unlock()
 		cancel = "task " + t.Name() + " failed"
-	} else if cancelled && !g.cancelled {
-		g.cancelled = true
+	} else if cancelled && !g.cancelled.Load() && g.cancelled.CompareAndSwap(false, true) {
 		cancel = "task " + t.Name() + " was cancelled"
 	}
-	g.removeChildLocked(t)
-	var wake chan struct{}
-	if g.n == 0 && g.joinCh != nil {
-		wake = g.joinCh
-		g.active = false
-	}
-	g.mu.Unlock()
 	if cancel != "" && !g.Scope.Cancelled() {
 		g.Scope.Cancel(cancel)
 	}
-	if wake != nil {
-		g.host.Wake()
-		close(wake)
+	if t.x != nil && t.x.ownScope != nil {
+		t.x.ownScope.Exit(nil)
 	}
-	if t.ownScope != nil {
-		t.ownScope.Exit(nil)
-	}
-	t.run.taskExited()
+	g.exitChild(t)
+	g.run.taskExited()
 }
 
 // Finish runs after the body returned bodyErr (or panicked, with bodyPanic):
@@ -197,7 +250,7 @@ func (g *Group) Finish(bodyErr error, bodyPanic error) error {
 	g.join()
 
 	h := g.host
-	h.mu.Lock()
+	g.run.groupsMu.Lock()
 	if g.prev != nil {
 		g.prev.next = g.next
 	} else {
@@ -206,18 +259,21 @@ func (g *Group) Finish(bodyErr error, bodyPanic error) error {
 	if g.next != nil {
 		g.next.prev = g.prev
 	}
-	h.mu.Unlock()
+	g.run.groupsMu.Unlock()
 
 	g.mu.Lock()
 	errs, panics := g.errs, g.panics
+	childCancelled := g.cancelled.Load()
 	g.mu.Unlock()
 
 	var result error
 	if len(errs) > 0 {
 		result = &ExceptionGroup{Errors: errs}
-	} else if g.Scope.Cancelled() {
-		// Either the group's own cancellation, which Exit swallows, or one
-		// from outside, which the caller gets as a single cancellation error.
+	} else if g.Scope.Cancelled() && (childCancelled || IsCancellation(bodyErr)) {
+		// A task of the group met the cancellation: either the group's own,
+		// which Exit swallows, or one from outside, which the caller gets as
+		// a single cancellation error. When no task met it (every task
+		// returned nil), nothing was cut short and there is nothing to report.
 		if IsCancellation(bodyErr) {
 			result = bodyErr
 		} else {
@@ -241,8 +297,10 @@ func (g *Group) Finish(bodyErr error, bodyPanic error) error {
 
 func (g *Group) join() {
 	g.mu.Lock()
-	if g.n == 0 {
+	g.joining.Store(true)
+	if g.n.Load() == 0 {
 		g.active = false
+		g.dropListLocked()
 		g.mu.Unlock()
 		return
 	}
@@ -260,15 +318,18 @@ func (g *Group) Children() []*Task {
 	defer g.mu.Unlock()
 	var ts []*Task
 	for t := g.children; t != nil; t = t.next {
-		ts = append(ts, t)
+		if !t.exited.Load() {
+			ts = append(ts, t)
+		}
 	}
 	return ts
 }
 
 // Groups returns the groups the task hosts, innermost first.
 func (t *Task) Groups() []*Group {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	r := t.Run()
+	r.groupsMu.Lock()
+	defer r.groupsMu.Unlock()
 	var gs []*Group
 	for g := t.groups; g != nil; g = g.next {
 		gs = append(gs, g)
@@ -303,13 +364,16 @@ func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *Star
 	if parent == nil {
 		parent = g.host
 	}
-	t := newTask(g.host.run, parent, name, pc)
-	t.ownScope = new(Scope)
+	t := newChild(g, name, pc)
+	t.scopeCtx = nil // its context is its own scope's
+	x := t.extra()
+	x.ownScope = new(Scope)
+	x.parentID.Store(parent.id)
 	st := &StartState{g: g, t: t, caller: caller, done: make(chan struct{})}
 	g.addChildLocked(t)
 	g.mu.Unlock()
-	child := t.ownScope.EnterTask(ctx, t, true)
-	t.run.taskStarted()
+	child := x.ownScope.EnterTask(ctx, t, true)
+	g.run.taskStarted()
 	go g.runStartChild(t, st, fn, child)
 
 	caller.Park(startInfo)
@@ -352,22 +416,11 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 		}
 		// Not started: the result is the caller's; the group only forgets
 		// the child.
-		g.mu.Lock()
-		g.removeChildLocked(t)
-		var wake chan struct{}
-		if g.n == 0 && g.joinCh != nil {
-			wake = g.joinCh
-			g.active = false
-		}
-		g.mu.Unlock()
-		t.ownScope.Exit(nil)
+		t.x.ownScope.Exit(nil)
+		g.exitChild(t)
 		st.caller.Wake()
 		close(st.done)
-		if wake != nil {
-			g.host.Wake()
-			close(wake)
-		}
-		t.run.taskExited()
+		g.run.taskExited()
 	}()
 	err = fn(ctx, st)
 	returned = true
@@ -385,7 +438,7 @@ func (st *StartState) Started(v any) {
 	st.value = v
 	st.mu.Unlock()
 	st.t.SetParentID(st.g.host.id)
-	st.t.ownScope.Reparent(st.g.Scope.Context())
+	st.t.x.ownScope.Reparent(st.g.Scope.Context())
 	st.caller.Wake()
 	close(st.done)
 }

@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
-	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,7 +17,7 @@ const (
 var (
 	plainCancel    = NewCancelledError("")
 	deadlineCancel = NewDeadlineError()
-	exitedCause    = errors.New("anyio: the cancel scope of this context has exited")
+	exitedCause    = NewCancelledError("the cancel scope of this context has exited")
 )
 
 // Scope is the cancel scope machinery behind CancelScope, task groups and the
@@ -57,6 +57,11 @@ type Scope struct {
 	caught          bool
 	ownCause        error
 	parentCause     error
+
+	// cause is what the scope's context was cancelled with, when that is a
+	// *CancelledError (as every cause anyio gives is): CancelErr returns it
+	// without taking the standard context's lock.
+	cause atomic.Pointer[CancelledError]
 }
 
 // SetOptions sets the initial deadline and shield of a scope not yet entered.
@@ -85,7 +90,7 @@ func (s *Scope) EnterTask(parent context.Context, task *Task, track bool) contex
 	s.inner, s.cancelInner = context.WithCancelCause(&s.base)
 	s.ctx = scopeCtx{Context: s.inner, s: s}
 	if s.cancelCalled {
-		s.cancelInner(s.ownCause)
+		s.cancelWith(s.ownCause)
 	} else if s.hasDeadline {
 		s.armLocked()
 	}
@@ -184,10 +189,23 @@ func (s *Scope) cancelLocked(cause error) {
 	if s.inner.Err() != nil {
 		return
 	}
-	s.cancelInner(cause)
+	s.cancelWith(cause)
 	for c := s.children; c != nil; c = c.next {
 		c.parentDone(cause)
 	}
+}
+
+// cancelWith cancels the scope's context with cause and records the cause
+// for CancelErr. Its calls are serialised (under s.mu, or in exitLocked after
+// the state left scopeEntered, when no other caller remains), so the cause
+// recorded is the one the context keeps.
+func (s *Scope) cancelWith(cause error) {
+	if s.inner.Err() == nil {
+		if ce, ok := cause.(*CancelledError); ok {
+			s.cause.Store(ce)
+		}
+	}
+	s.cancelInner(cause)
 }
 
 // Cancel cancels the scope; reason, if not empty, appears in the error.
@@ -400,18 +418,20 @@ func (s *Scope) exitLocked() {
 	}
 	s.mu.Unlock()
 	s.unlink()
-	s.cancelInner(exitedCause)
+	s.cancelWith(exitedCause)
 	if t := s.task; t != nil && t.scope.Load() == s {
 		t.scope.Store(s.prevTask)
 	}
 }
 
-// CaughtTimeout reports whether the scope swallowed a cancellation while its
-// deadline had passed: what turns FailAfter's cancellation into ErrTimeout.
+// CaughtTimeout reports whether the scope swallowed a cancellation that its
+// own deadline caused: what turns FailAfter's cancellation into ErrTimeout.
+// A scope cancelled by Cancel is no timeout, even if its deadline passes
+// before the body meets the cancellation.
 func (s *Scope) CaughtTimeout() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.caught && s.hasDeadline && !time.Now().Before(s.deadline)
+	return s.caught && s.deadlineFired
 }
 
 // State describes the scope for DumpTasks.

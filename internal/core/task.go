@@ -20,25 +20,38 @@ const (
 
 // Task is an anyio task: the root of a Run or a goroutine started by a task
 // group.
+//
+// A Task is allocated for every StartSoon, so it is kept small (96 bytes):
+// what only some tasks need lives in taskExtra, and what the task's group
+// knows (the Run, the parent) is read from the group.
 type Task struct {
-	id       uint64
-	parentID atomic.Uint64
-	name     string
-	pc       uintptr
-	run      *Run
+	*scopeCtx // a StartSoon child is its own context (see context.go); nil for other tasks
 
-	ctx      taskCtx // context of a StartSoon child
-	ownScope *Scope  // scope of a Start child
+	id    uint64
+	pc    uintptr
+	group *Group     // the group the task is a child of; nil for the root of a Run
+	next  *Task      // the next in group.children
+	x     *taskExtra // nil for an unnamed StartSoon child; set before the task is published
 
 	state   atomic.Uint32
+	exited  atomic.Bool // a child that has finished (see Group.exitChild)
 	waiting atomic.Pointer[WaitInfo]
-	scope   atomic.Pointer[Scope] // innermost scope entered by the task
+	// waitDone holds the Done channel (a <-chan struct{}) of the context
+	// the parked task waits on, if it waits on one: once it is closed, the
+	// task is about to run although nobody called Wake.
+	waitDone atomic.Value
+	scope    atomic.Pointer[Scope] // innermost scope entered by the task; nil: the group's (see CurrentScope)
 
-	group      *Group // the group the task is a child of
-	prev, next *Task  // siblings in group.children
+	groups *Group // groups hosted by the task (head of a list); guarded by Run.groupsMu
+}
 
-	mu     sync.Mutex
-	groups *Group // groups hosted by the task (head of a list)
+// taskExtra holds what only some tasks have.
+type taskExtra struct {
+	name     string
+	run      *Run            // the root's Run (a child's is its group's)
+	base     context.Context // the parent context of a Run's root task
+	ownScope *Scope          // scope of a Start child
+	parentID atomic.Uint64   // a Start child's parent: the caller, then the group's host
 }
 
 // WaitInfo says what a parked task waits on.
@@ -48,30 +61,54 @@ type WaitInfo struct {
 	Until time.Time // when the wait ends by itself, if it does
 }
 
-func newTask(run *Run, parent *Task, name string, pc uintptr) *Task {
-	t := &Task{id: lastTaskID.Add(1), name: name, pc: pc, run: run}
-	if parent != nil {
-		t.parentID.Store(parent.id)
+// newChild returns a child task of g; the caller links it into g.
+func newChild(g *Group, name string, pc uintptr) *Task {
+	t := &Task{scopeCtx: &g.Scope.ctx, id: lastTaskID.Add(1), pc: pc, group: g}
+	if name != "" {
+		t.x = &taskExtra{name: name}
 	}
 	return t
+}
+
+func (t *Task) extra() *taskExtra {
+	if t.x == nil {
+		t.x = new(taskExtra)
+	}
+	return t.x
 }
 
 // ID returns the task's unique ID.
 func (t *Task) ID() uint64 { return t.id }
 
 // ParentID returns the ID of the task that started this one (0 for a root).
-func (t *Task) ParentID() uint64 { return t.parentID.Load() }
+func (t *Task) ParentID() uint64 {
+	if t.x != nil {
+		if id := t.x.parentID.Load(); id != 0 {
+			return id
+		}
+	}
+	if t.group != nil {
+		return t.group.host.id
+	}
+	return 0
+}
 
 // SetParentID changes the parent (a started task that moved to its group).
-func (t *Task) SetParentID(id uint64) { t.parentID.Store(id) }
+// Only a task with its own scope (a Start child) has its parent set.
+func (t *Task) SetParentID(id uint64) { t.x.parentID.Store(id) }
 
 // Run returns the Run the task belongs to.
-func (t *Task) Run() *Run { return t.run }
+func (t *Task) Run() *Run {
+	if t.group != nil {
+		return t.group.run
+	}
+	return t.x.run
+}
 
 // Name returns the task's name: the one given, or its function's name.
 func (t *Task) Name() string {
-	if t.name != "" {
-		return t.name
+	if t.x != nil && t.x.name != "" {
+		return t.x.name
 	}
 	if t.pc != 0 {
 		if f := runtime.FuncForPC(t.pc); f != nil {
@@ -82,27 +119,68 @@ func (t *Task) Name() string {
 }
 
 // CurrentScope returns the innermost scope the task is in.
-func (t *Task) CurrentScope() *Scope { return t.scope.Load() }
+func (t *Task) CurrentScope() *Scope {
+	if s := t.scope.Load(); s != nil {
+		return s
+	}
+	if t.scopeCtx != nil {
+		return t.scopeCtx.s // a StartSoon child not inside a scope of its own
+	}
+	return nil
+}
 
 // HasPendingCancellation reports whether the task's innermost scope is
 // cancelled, so that its next blocking call will fail.
 func (t *Task) HasPendingCancellation() bool {
-	s := t.scope.Load()
-	return s != nil && s.inner != nil && s.inner.Err() != nil
+	if s := t.CurrentScope(); s != nil {
+		return s.inner != nil && s.inner.Err() != nil
+	}
+	return t.x != nil && t.x.base != nil && t.x.base.Err() != nil
 }
 
 // Waiting returns what the task is parked on, or nil when it runs.
 func (t *Task) Waiting() *WaitInfo { return t.waiting.Load() }
 
-// Park records that the task blocks in an anyio wait. Every Park is followed
-// by Unpark once the task runs again. A nil task (foreign context) is fine.
+// Park records that the task blocks in an anyio wait that no context ends
+// (a task group join). Every Park is followed by Unpark once the task runs
+// again. A nil task (foreign context) is fine.
 func (t *Task) Park(w *WaitInfo) {
 	if t == nil {
 		return
 	}
 	t.waiting.Store(w)
 	t.state.Store(taskParked)
-	t.run.blocked()
+	t.Run().blocked()
+}
+
+// ParkCtx is Park for a wait that also ends when ctx is done. Once ctx is
+// done the task is about to run, and WaitAllTasksBlocked no longer counts it
+// as blocked, although nobody called Wake.
+func (t *Task) ParkCtx(ctx context.Context, w *WaitInfo) {
+	if t == nil {
+		return
+	}
+	t.waitDone.Store(ctx.Done())
+	t.Park(w)
+}
+
+var noDone <-chan struct{}
+
+// wokenByContext reports whether the task waits (or waited until a moment
+// ago) in a wait whose context is done: it is about to run, or already
+// counts as running. Unpark clears the context only after the task counts as
+// running again, so that there is no moment when it is neither.
+func (t *Task) wokenByContext() bool {
+	d, _ := t.waitDone.Load().(<-chan struct{})
+	if d == nil {
+		return false
+	}
+	select {
+	case <-d:
+		return true
+	default:
+		return false
+	}
 }
 
 // Unpark records that the parked task runs again.
@@ -111,8 +189,22 @@ func (t *Task) Unpark() {
 		return
 	}
 	t.waiting.Store(nil)
-	if t.state.Swap(taskRunning) == taskParked {
-		t.run.running.Add(1)
+	// Count the task as running before it stops being parked, so that
+	// WaitAllTasksBlocked never sees a moment when it is neither; a Wake
+	// that came in between has counted it too, so one count is undone.
+	if t.state.Load() != taskParked {
+		t.state.Store(taskRunning) // woken: Wake counted it
+	} else {
+		t.Run().running.Add(1)
+		if !t.state.CompareAndSwap(taskParked, taskRunning) {
+			t.Run().blocked()
+			t.state.Store(taskRunning)
+		}
+	}
+	// Only now that the task counts as running: until then, its done wait
+	// context is what tells WaitAllTasksBlocked that it is about to run.
+	if d, _ := t.waitDone.Load().(<-chan struct{}); d != nil {
+		t.waitDone.Store(noDone)
 	}
 }
 
@@ -123,8 +215,15 @@ func (t *Task) Wake() {
 	if t == nil {
 		return
 	}
-	if t.state.CompareAndSwap(taskParked, taskWoken) {
-		t.run.running.Add(1)
+	// As in Unpark: count first, then leave the parked state; undo the
+	// count if the task was no longer parked (unparked, or woken by another
+	// waker meanwhile).
+	if t.state.Load() != taskParked {
+		return
+	}
+	t.Run().running.Add(1)
+	if !t.state.CompareAndSwap(taskParked, taskWoken) {
+		t.Run().blocked()
 	}
 }
 
@@ -138,13 +237,15 @@ type Run struct {
 	vars map[any]any
 	wab  *wabBatch // callers of WaitAllTasksBlocked waiting now
 	wabN atomic.Int32
+
+	groupsMu sync.Mutex // guards Task.groups and Group.prev/next of the run's tasks
 }
 
 // NewRun makes a Run whose root task runs fn's goroutine, and the root
 // context over parent.
 func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Context) {
 	r := &Run{}
-	r.root = newTask(r, nil, name, pc)
+	r.root = &Task{id: lastTaskID.Add(1), pc: pc, x: &taskExtra{name: name, run: r, base: parent}}
 	r.running.Store(1)
 	return r, &rootCtx{Context: parent, t: r.root}
 }
@@ -218,13 +319,13 @@ func WaitAllTasksBlocked(ctx context.Context) error {
 	if t == nil {
 		return errNoRun("WaitAllTasksBlocked")
 	}
-	r := t.run
+	r := t.Run()
 	for {
 		if err := ctx.Err(); err != nil {
 			return CancelErr(ctx)
 		}
 		b := r.joinWAB()
-		t.Park(wabInfo)
+		t.ParkCtx(ctx, wabInfo)
 		select {
 		case <-b.done:
 			t.Unpark()
@@ -235,12 +336,34 @@ func WaitAllTasksBlocked(ctx context.Context) error {
 		}
 		// A task whose wake-up came from a timer or a cancellation counts
 		// itself as running only once it runs: let such tasks run, and wait
-		// again if one did. Callers released together count as running.
+		// again if one did. Callers released together count as running. A
+		// task parked in a wait whose context is done is about to run: wait
+		// for it too.
 		runtime.Gosched()
-		if r.running.Load() <= b.n {
+		if !r.wokenByContext(t) && r.running.Load() <= b.n {
 			return nil
 		}
 	}
+}
+
+// wokenByContext reports whether a task of the run other than self is parked
+// in a wait whose context is done.
+func (r *Run) wokenByContext(self *Task) bool {
+	var walk func(t *Task) bool
+	walk = func(t *Task) bool {
+		if t != self && t.wokenByContext() {
+			return true
+		}
+		for _, g := range t.Groups() {
+			for _, c := range g.Children() {
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(r.root)
 }
 
 // Var returns the value of a run variable and whether it is set.
