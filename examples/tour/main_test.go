@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestTour(t *testing.T) {
+	var b strings.Builder
+	if err := run(context.Background(), &b); err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, b.String())
+	}
+	got := b.String()
+
+	var want []string
+	for i, s := range steps {
+		want = append(want, fmt.Sprintf("== %d. %s\n", i+1, s.title))
+	}
+	want = append(want,
+		"all workers finished: squares = [0 1 4 9 16]",
+		"download stopped: anyio: cancelled: task fetch-config failed",
+		"WithTaskGroup returned: anyio: unhandled error in a task group: fetch config: connection refused",
+		"errors.As(err, &eg): 1 error(s) in the group",
+		"errors.Is(err, errRefused) = true",
+		"MoveOnAfter: Run returned <nil>, CancelledCaught() = true",
+		`FailAfter(20ms): Run returned "anyio: timed out (deadline exceeded)"`,
+		"errors.Is(err, anyio.ErrTimeout) = true, errors.Is(err, context.DeadlineExceeded) = true",
+		"worker: unshielded flush: anyio: cancelled",
+		"worker: shielded flush finished: err = <nil>",
+		"WithTaskGroup returned <nil>",
+		"server ready on port 8080",
+		"Start returned: bind :80: permission denied",
+		// The root task is named after its function, whose package path
+		// differs between "go run" (main) and "go test".
+		"runSteps, db-pool, http-server, conn-1, conn-2",
+		`"db-pool" waiting on SleepForever`,
+		`"http-server" waiting on task group join`,
+		"task group (deadline in ",
+		`"conn-2" waiting on Sleep (`,
+	)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("tour output lacks %q\noutput:\n%s", w, got)
+		}
+	}
+
+	// The steps print in a fixed order, whatever the scheduling.
+	last := -1
+	for i := range steps {
+		at := strings.Index(got, fmt.Sprintf("== %d. ", i+1))
+		if at < last {
+			t.Errorf("step %d printed out of order\noutput:\n%s", i+1, got)
+		}
+		last = at
+	}
+	if c, s := strings.Index(got, "cancelling the group"), strings.Index(got, "worker: anyio: cancelled; cleaning up"); c < 0 || s < c {
+		t.Errorf("the worker reported its cancellation before the group was cancelled\noutput:\n%s", got)
+	}
+}
