@@ -1,0 +1,224 @@
+package anyio
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/anyio-go/anyio/internal/core"
+	"github.com/anyio-go/anyio/internal/wait"
+)
+
+// Semaphore is a counting semaphore: AnyIO's Semaphore. Acquire takes one
+// unit of its value, waiting while the value is zero, and Release gives one
+// back. Unlike a Lock, a Semaphore has no owner: any task may release it.
+//
+// Waiters are served in the order in which they arrived: Release hands its
+// unit straight to the first waiter, so the unit is reserved for that waiter
+// and a concurrent TryAcquire cannot take it. A Release synchronizes before
+// the Acquire that it lets return.
+//
+// The zero value is a semaphore of value 0 with no maximum. A Semaphore must
+// not be copied after first use.
+type Semaphore struct {
+	// state is the value shifted left by one, with bit 0 set while tasks
+	// wait (the value is zero then). The uncontended paths are one
+	// compare-and-swap each; everything else happens under mu.
+	state  atomic.Uint64
+	max    int
+	hasMax bool
+	mu     sync.Mutex
+	q      wait.Queue[struct{}]
+	info   core.WaitInfo
+}
+
+const semWaiting = 1
+
+// SemaphoreOption configures NewSemaphore: MaxValue or FastAcquire.
+type SemaphoreOption interface{ applySemaphore() }
+
+// MaxValue sets the largest value the semaphore may reach: a Release that
+// would take the value past n returns an error.
+func MaxValue(n int) SemaphoreOption { return maxValue(n) }
+
+type maxValue int
+
+func (maxValue) applySemaphore() {}
+
+// NewSemaphore returns a semaphore with the value initial. It panics if
+// initial is negative or larger than the MaxValue given. FastAcquire is
+// accepted and changes nothing (see FastAcquire).
+func NewSemaphore(initial int, opts ...SemaphoreOption) *Semaphore {
+	if initial < 0 {
+		panic(fmt.Sprintf("anyio: NewSemaphore(%d): the initial value must be >= 0", initial))
+	}
+	s := &Semaphore{}
+	s.state.Store(uint64(initial) << 1)
+	for _, o := range opts {
+		if m, ok := o.(maxValue); ok {
+			s.max, s.hasMax = int(m), true
+		}
+	}
+	if s.hasMax && initial > s.max {
+		panic(fmt.Sprintf("anyio: NewSemaphore(%d, MaxValue(%d)): the initial value must not exceed the maximum value", initial, s.max))
+	}
+	return s
+}
+
+// Acquire takes one unit, blocking while the value is zero, until a unit is
+// handed to it or ctx is cancelled; then it returns a cancellation error and
+// has taken nothing. Cancellation is level-triggered: in a cancelled scope
+// Acquire fails even when a unit is free.
+//
+// Waiters are served first-come, first-served. A unit handed to a waiter at
+// the very moment its ctx is cancelled goes on to the next waiter (or back to
+// the semaphore): units are never lost, and a task whose Acquire failed holds
+// none.
+func (s *Semaphore) Acquire(ctx context.Context) error {
+	if ctx.Err() == nil {
+		if v := s.state.Load(); v >= 2 && s.state.CompareAndSwap(v, v-2) {
+			return nil
+		}
+	}
+	return s.acquireSlow(ctx)
+}
+
+func (s *Semaphore) acquireSlow(ctx context.Context) error {
+	s.mu.Lock()
+	if ctx.Err() != nil {
+		s.mu.Unlock()
+		return core.CancelErr(ctx)
+	}
+	for {
+		v := s.state.Load()
+		if v >= 2 {
+			if s.state.CompareAndSwap(v, v-2) {
+				s.mu.Unlock()
+				return nil
+			}
+			continue
+		}
+		if v&semWaiting != 0 || s.state.CompareAndSwap(v, v|semWaiting) {
+			break
+		}
+	}
+	w := wait.New[struct{}](ctx)
+	s.q.Push(w)
+	info := s.waitInfo()
+	s.mu.Unlock()
+	if w.Await(&s.mu, &s.q, info) {
+		if ctx.Err() == nil {
+			w.Free()
+			return nil
+		}
+		// Handed a unit as ctx was cancelled: pass it on.
+		s.mu.Lock()
+	} else if !w.Handed {
+		if s.q.Len() == 0 {
+			s.state.And(^uint64(semWaiting))
+		}
+		s.mu.Unlock()
+		w.Free()
+		return core.CancelErr(ctx)
+	}
+	next, _ := s.releaseLocked(false)
+	s.mu.Unlock()
+	if next != nil {
+		next.Signal()
+	}
+	w.Free()
+	return core.CancelErr(ctx)
+}
+
+func (s *Semaphore) waitInfo() *core.WaitInfo {
+	if s.info.Obj == nil {
+		s.info = core.WaitInfo{What: "Semaphore.Acquire", Obj: s}
+	}
+	return &s.info
+}
+
+// TryAcquire takes one unit if one is free, without blocking, and returns
+// ErrWouldBlock otherwise. A unit already handed to a waiting task is not
+// free.
+func (s *Semaphore) TryAcquire() error {
+	for {
+		v := s.state.Load()
+		if v < 2 {
+			return ErrWouldBlock
+		}
+		if s.state.CompareAndSwap(v, v-2) {
+			return nil
+		}
+	}
+}
+
+// Release gives one unit back: to the first waiter if there is one, else to
+// the semaphore's value. It never blocks. It returns an error, and changes
+// nothing, if the value would exceed the maximum set with MaxValue.
+func (s *Semaphore) Release() error {
+	if v := s.state.Load(); v&semWaiting == 0 && s.below(v) && s.state.CompareAndSwap(v, v+2) {
+		return nil
+	}
+	s.mu.Lock()
+	next, err := s.releaseLocked(true)
+	s.mu.Unlock()
+	if next != nil {
+		next.Signal()
+	}
+	return err
+}
+
+// below reports whether the value of state v may grow by one.
+func (s *Semaphore) below(v uint64) bool {
+	n := v >> 1
+	return n < math.MaxInt && (!s.hasMax || n < uint64(s.max))
+}
+
+// releaseLocked gives a unit to the first live waiter (returned, to be
+// signalled once s.mu is released) or to the value. With checkMax, it
+// returns an error instead if the value would grow past its maximum.
+// s.mu is held.
+func (s *Semaphore) releaseLocked(checkMax bool) (*wait.Waiter[struct{}], error) {
+	for {
+		v := s.state.Load()
+		if checkMax && !s.below(v) {
+			return nil, fmt.Errorf("anyio: Semaphore.Release: the value would exceed the maximum value %d", s.max)
+		}
+		if v&semWaiting != 0 {
+			if w := s.q.PopReady(); w != nil {
+				w.Mark(struct{}{})
+				if s.q.Len() == 0 {
+					s.state.And(^uint64(semWaiting))
+				}
+				return w, nil
+			}
+			// Every waiter was cancelled: nobody waits any more.
+			s.state.Store(2)
+			return nil, nil
+		}
+		if s.state.CompareAndSwap(v, v+2) {
+			return nil, nil
+		}
+	}
+}
+
+// Value returns the number of free units.
+func (s *Semaphore) Value() int { return int(s.state.Load() >> 1) }
+
+// MaxValue returns the maximum value set with the MaxValue option, and
+// whether there is one.
+func (s *Semaphore) MaxValue() (int, bool) { return s.max, s.hasMax }
+
+// SemaphoreStatistics is a snapshot of a Semaphore's state.
+type SemaphoreStatistics struct {
+	TasksWaiting int // tasks blocked in Acquire
+}
+
+// Statistics returns a snapshot of the semaphore's state.
+func (s *Semaphore) Statistics() SemaphoreStatistics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return SemaphoreStatistics{TasksWaiting: s.q.Live()}
+}
