@@ -1,0 +1,189 @@
+package anyio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/anyio-go/anyio/internal/cancelio"
+	"github.com/anyio-go/anyio/internal/core"
+)
+
+// SocketListener is a [Listener] of socket streams that can also accept one
+// connection at a time (AnyIO's SocketListener).
+//
+// Accept blocks until a connection arrives and returns it as a
+// [SocketStream] ([UNIXSocketStream] for a UNIX socket listener). It returns
+// [ErrClosedResource] once the listener was closed (also to an Accept blocked
+// at that moment), *[BusyResourceError] when another task is already
+// accepting, a cancellation error once ctx is cancelled (the listener stays
+// usable), and the system's error otherwise (such as EMFILE when the process
+// is out of descriptors).
+//
+// Serve accepts connections until ctx is cancelled or Accept fails, and runs
+// handler(ctx, stream) for each in a new task of tg (nil: of a task group of
+// its own, which Serve waits for before it returns). As in any task group, a
+// handler that fails cancels the group, and so Serve; the handler owns its
+// stream and should close it.
+//
+// The listener offers SocketAttribute.Family, LocalAddress, LocalPort (IP
+// listeners) and RawSocket.
+type SocketListener interface {
+	Listener[SocketStream]
+	Accept(ctx context.Context) (SocketStream, error)
+}
+
+// WrapListener turns a net.Listener made outside anyio (systemd socket
+// activation, a listener inherited from a parent process, ...) into a
+// [SocketListener] that behaves like those of [CreateTCPListener] and
+// [CreateUnixListener]: accepted TCP connections get TCP_NODELAY, accepted
+// UNIX connections are [UNIXSocketStream]s.
+//
+// A cancelled Accept is interrupted through the listener's deadline when it
+// has a SetDeadline method (as *net.TCPListener and *net.UnixListener do):
+// the listener then owns that deadline. A listener without one is accepted
+// from by a helper goroutine, which a cancelled Accept leaves waiting: its
+// connection goes to the next Accept, and Close ends it.
+func WrapListener(l net.Listener) SocketListener {
+	sl := &socketListener{l: l}
+	sl.dl, _ = l.(interface{ SetDeadline(time.Time) error })
+	sl.attrs = socketAttributes(l.Addr(), nil, l)
+	return sl
+}
+
+type socketListener struct {
+	l      net.Listener
+	dl     interface{ SetDeadline(time.Time) error }
+	op     cancelio.Op
+	busy   atomic.Bool
+	closed atomic.Bool
+	attrs  map[any]func() any
+
+	mu      sync.Mutex
+	pending *acceptCall // fallback for listeners without deadlines
+}
+
+// acceptCall is an Accept of the helper goroutine, whose result may be
+// collected by a later Accept than the one that started it.
+type acceptCall struct {
+	done chan struct{}
+	c    net.Conn
+	err  error
+}
+
+var _ SocketListener = (*socketListener)(nil)
+
+func (l *socketListener) Accept(ctx context.Context) (SocketStream, error) {
+	if l.closed.Load() {
+		return nil, ErrClosedResource
+	}
+	if !l.busy.CompareAndSwap(false, true) {
+		return nil, &BusyResourceError{Action: "accepting connections from"}
+	}
+	defer l.busy.Store(false)
+	if ctx.Err() != nil {
+		return nil, core.CancelErr(ctx)
+	}
+	var (
+		c   net.Conn
+		err error
+	)
+	if l.dl != nil {
+		var cancelled bool
+		_, err, cancelled = l.op.Do(ctx, l.dl.SetDeadline, func() (int, error) {
+			var aerr error
+			c, aerr = l.l.Accept()
+			return 0, aerr
+		})
+		if cancelled {
+			return nil, core.CancelErr(ctx)
+		}
+	} else {
+		c, err = l.acceptAsync(ctx)
+		if core.IsCancellation(err) {
+			return nil, err
+		}
+	}
+	if err != nil {
+		if l.closed.Load() || errors.Is(err, net.ErrClosed) {
+			return nil, ErrClosedResource
+		}
+		return nil, fmt.Errorf("anyio: accept: %w", err)
+	}
+	return wrapAccepted(c), nil
+}
+
+// acceptAsync accepts through the helper goroutine.
+func (l *socketListener) acceptAsync(ctx context.Context) (net.Conn, error) {
+	l.mu.Lock()
+	call := l.pending
+	if call == nil {
+		call = &acceptCall{done: make(chan struct{})}
+		l.pending = call
+		go func() {
+			call.c, call.err = l.l.Accept()
+			if call.c != nil && l.closed.Load() {
+				call.c.Close()
+			}
+			close(call.done)
+		}()
+	}
+	l.mu.Unlock()
+	select {
+	case <-call.done:
+		l.mu.Lock()
+		l.pending = nil
+		l.mu.Unlock()
+		return call.c, call.err
+	case <-ctx.Done():
+		return nil, core.CancelErr(ctx)
+	}
+}
+
+// wrapAccepted turns an accepted connection into the stream anyio gives
+// for it.
+func wrapAccepted(c net.Conn) SocketStream {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	return WrapConn(c)
+}
+
+func (l *socketListener) Serve(ctx context.Context, handler func(ctx context.Context, stream SocketStream) error, tg *TaskGroup) error {
+	return serveListener(ctx, l.Accept, handler, tg)
+}
+
+// serveListener is the Serve loop of anyio's listeners.
+func serveListener[T any](ctx context.Context, accept func(ctx context.Context) (T, error), handler func(ctx context.Context, stream T) error, tg *TaskGroup) error {
+	loop := func(ctx context.Context, tg *TaskGroup) error {
+		for {
+			s, err := accept(ctx)
+			if err != nil {
+				return err
+			}
+			tg.StartSoon(func(ctx context.Context) error { return handler(ctx, s) }, TaskName("Listener.Serve handler"))
+		}
+	}
+	if tg == nil {
+		return WithTaskGroup(ctx, loop)
+	}
+	return loop(ctx, tg)
+}
+
+// Close closes the listener; an Accept blocked in another task returns
+// [ErrClosedResource]. Connections already accepted stay open.
+func (l *socketListener) Close(ctx context.Context) error {
+	if l.closed.Swap(true) {
+		return nil
+	}
+	if err := l.l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+func (l *socketListener) ExtraAttributes() map[any]func() any { return l.attrs }
