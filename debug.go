@@ -77,8 +77,9 @@ func reversed[T any](s []T) []T {
 func WaitAllTasksBlocked(ctx context.Context) error { return core.WaitAllTasksBlocked(ctx) }
 
 // DumpTasks writes the live task tree of the Run that ctx belongs to: each
-// task's ID, name and what it waits on, and for each task group its scope's
-// state (cancelled, shielded, deadline).
+// task's ID, name and what it waits on, the cancel scopes it is in and, for
+// each task group, its scope's state (cancelled, shielded, deadline). The
+// format is for people and may change.
 func DumpTasks(ctx context.Context, w io.Writer) error {
 	r := core.RunOf(ctx)
 	if r == nil {
@@ -102,6 +103,12 @@ func DumpTasks(ctx context.Context, w io.Writer) error {
 			b.WriteString(" [cancellation pending]")
 		}
 		b.WriteByte('\n')
+		// The cancel scopes the task is in, innermost first.
+		for s := t.CurrentScope(); s != nil && s.Task() == t; s = s.Parent() {
+			if s.IsPlain() {
+				fmt.Fprintf(&b, "%s  in cancel scope%s\n", ind, scopeState(s, now))
+			}
+		}
 		for _, g := range reversed(t.Groups()) {
 			fmt.Fprintf(&b, "%s  task group%s\n", ind, scopeState(g.Scope, now))
 			for _, c := range reversed(g.Children()) {

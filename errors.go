@@ -67,19 +67,36 @@ var (
 
 // ExceptionGroup holds several errors that happened together, in the order in
 // which they occurred: what a task group returns when its body or children
-// failed. It implements Unwrap() []error, so errors.Is and errors.As see every
-// member.
+// failed (AnyIO's ExceptionGroup).
+//
+// Its one field is Errors []error. It implements Unwrap() []error, so
+// errors.Is and errors.As see every member (nested groups included), and its
+// Error() lists every member's message. (The type is declared in an internal
+// package shared by anyio's subpackages; this alias is the public name.)
 type ExceptionGroup = core.ExceptionGroup
 
-// PanicError carries a panic out of a child task: Value is what was passed to
-// panic and Stack the panicking goroutine's stack. The task group re-panics
-// with it in the goroutine that runs the group, after every child returned;
-// Others holds the panics and errors of other tasks of the group.
+// PanicError carries a panic out of a child task; the task group re-panics
+// with it in the goroutine that runs the group, after every child returned.
+//
+// Fields: Value is what was passed to panic; Stack is the panicking
+// goroutine's stack (runtime/debug.Stack); Task is the name of the task that
+// panicked; Others holds the other failures of the same group (further
+// panics, then errors) so that none is lost. Error() gives a one-line
+// message, String() adds the stack, and Unwrap() []error returns Value (if it
+// is an error) and Others.
 type PanicError = core.PanicError
 
 // GoexitError is the failure recorded for a task that called runtime.Goexit
 // (as testing.T.FailNow does) instead of returning: never taken for success.
+// Its field Task is the task's name.
 type GoexitError = core.GoexitError
+
+// CancelledError is the type of the cancellation errors that anyio's
+// blocking calls return. Match it with errors.Is(err, ErrCancelled) (or
+// context.Canceled) rather than by type; use errors.As to read Reason(), the
+// text given to CancelScope.CancelWithReason, and Deadline(), which reports
+// whether a cancel scope's deadline caused the cancellation.
+type CancelledError = core.CancelledError
 
 // BusyResourceError is returned when a task tries to use a resource that
 // another task is already using in the same way (AnyIO's BusyResourceError).

@@ -50,6 +50,7 @@ func (g *Group) Enter(ctx context.Context, host *Task) context.Context {
 	g.host = host
 	g.run = host.Run()
 	g.active = true
+	g.Scope.kind = scopeGroup
 	c := g.Scope.EnterTask(ctx, host, true)
 	g.run.groupsMu.Lock()
 	g.next = host.groups
@@ -367,7 +368,7 @@ func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *Star
 	t := newChild(g, name, pc)
 	t.scopeCtx = nil // its context is its own scope's
 	x := t.extra()
-	x.ownScope = new(Scope)
+	x.ownScope = &Scope{kind: scopeTask}
 	x.parentID.Store(parent.id)
 	st := &StartState{g: g, t: t, caller: caller, done: make(chan struct{})}
 	g.addChildLocked(t)

@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// Scope kinds, for DumpTasks.
+const (
+	scopePlain uint8 = iota // a CancelScope
+	scopeGroup              // a task group's scope
+	scopeTask               // the own scope of a started task
+)
+
 // Scope states.
 const (
 	scopeNew uint8 = iota
@@ -50,6 +57,7 @@ type Scope struct {
 	timer       *time.Timer
 
 	shield          bool
+	kind            uint8 // scopePlain, scopeGroup or scopeTask
 	state           uint8
 	cancelCalled    bool
 	deadlineFired   bool
@@ -440,6 +448,13 @@ func (s *Scope) State() (cancelled, shield bool, deadline time.Time, hasDeadline
 	defer s.mu.Unlock()
 	return s.inner != nil && s.inner.Err() != nil, s.shield, s.deadline, s.hasDeadline
 }
+
+// Task returns the task that entered the scope.
+func (s *Scope) Task() *Task { return s.task }
+
+// IsPlain reports whether the scope is a CancelScope, not the scope of a task
+// group or of a started task.
+func (s *Scope) IsPlain() bool { return s.kind == scopePlain }
 
 // Parent returns the anyio scope this one is linked into, if any.
 func (s *Scope) Parent() *Scope {
