@@ -73,6 +73,7 @@ func reportPerAcquire(b *testing.B) {
 // sync.Mutex's Lock and Unlock.
 func BenchmarkLockUncontended(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
+		b.ReportAllocs()
 		syncRun(b, func(ctx context.Context) error {
 			var l anyio.Lock
 			for b.Loop() {
@@ -91,6 +92,34 @@ func BenchmarkLockUncontended(b *testing.B) {
 		for b.Loop() {
 			mu.Lock()
 			mu.Unlock() //nolint:staticcheck // an empty critical section is the point
+		}
+	})
+}
+
+// BenchmarkSemaphoreUncontended takes and gives back a free unit: against a
+// channel of capacity 1 used as a semaphore.
+func BenchmarkSemaphoreUncontended(b *testing.B) {
+	b.Run("anyio", func(b *testing.B) {
+		b.ReportAllocs()
+		syncRun(b, func(ctx context.Context) error {
+			s := anyio.NewSemaphore(1)
+			for b.Loop() {
+				if err := s.Acquire(ctx); err != nil {
+					return err
+				}
+				if err := s.Release(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		ch := make(chan struct{}, 1)
+		for b.Loop() {
+			ch <- struct{}{}
+			<-ch
 		}
 	})
 }

@@ -25,8 +25,8 @@ const Unlimited = math.MaxInt
 // Waiters are served in the order in which they arrived: a token that is
 // released, or added by SetTotalTokens, is handed straight to the first
 // waiter, so it is reserved for that waiter and a concurrent TryAcquire
-// cannot take it. A Release synchronizes before the Acquire that it lets
-// return.
+// cannot take it. A Release synchronizes before the Acquire or TryAcquire
+// that borrows the token it gave back.
 //
 // A task borrows for itself with Acquire and Release, which need the context
 // of an anyio task; any code, with any context, can borrow on behalf of a

@@ -23,8 +23,9 @@ import (
 // there is no owner check and Statistics reports no owner.
 //
 // Waiters are served in the order in which they arrived: Release hands the
-// lock straight to the first waiter, so no task can barge in between. A
-// Release synchronizes before the Acquire that it lets return.
+// lock straight to the first waiter, so no task can barge in between. As
+// with sync.Mutex, a Release synchronizes before the next Acquire (or
+// TryAcquire) that succeeds.
 //
 // The usual pattern:
 //

@@ -34,7 +34,7 @@ func stressSeed(t *testing.T) uint64 {
 	return seed
 }
 
-// TestMemoryExactlyOnceStress moves a million items (two hundred thousand under
+// TestMemoryExactlyOnceStress moves a million items (a hundred thousand under
 // the race detector, which slows every operation about tenfold) through
 // memory object streams of several buffer sizes, between many senders and
 // receivers whose operations are cancelled at random, and checks that every
@@ -48,7 +48,7 @@ func TestMemoryExactlyOnceStress(t *testing.T) {
 	seed := stressSeed(t)
 	total := 1_000_000
 	if streamsRace {
-		total = 200_000
+		total = 100_000
 	}
 	if testing.Short() {
 		total /= 10

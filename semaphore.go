@@ -18,7 +18,7 @@ import (
 // Waiters are served in the order in which they arrived: Release hands its
 // unit straight to the first waiter, so the unit is reserved for that waiter
 // and a concurrent TryAcquire cannot take it. A Release synchronizes before
-// the Acquire that it lets return.
+// the Acquire or TryAcquire that takes the unit it gave back.
 //
 // The zero value is a semaphore of value 0 with no maximum. A Semaphore must
 // not be copied after first use.

@@ -105,8 +105,10 @@ func IsCancellation(err error) bool {
 // in the common case.
 func CancelErr(ctx context.Context) error {
 	// The contexts of anyio scopes record their cause in the scope, so that
-	// tasks woken together by one cancellation do not all queue on the lock
-	// that context.Cause takes.
+	// tasks woken together by one cancellation do not all queue on the locks
+	// that context.Cause and a done context's Err take (Err receives from
+	// the closed Done channel, which locks it; a select with a default
+	// does not).
 	var s *Scope
 	switch c := ctx.(type) {
 	case *scopeCtx:
@@ -115,11 +117,15 @@ func CancelErr(ctx context.Context) error {
 		s = c.s
 	}
 	if s != nil {
+		if ce := s.cause.Load(); ce != nil {
+			select {
+			case <-s.inner.Done():
+				return ce
+			default:
+			}
+		}
 		if s.inner.Err() == nil {
 			return nil
-		}
-		if ce := s.cause.Load(); ce != nil {
-			return ce
 		}
 	}
 	err := ctx.Err()

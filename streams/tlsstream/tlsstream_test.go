@@ -691,8 +691,14 @@ func TestTLSStreamConcurrentUnwrap(t *testing.T) {
 		defer anyio.CloseForcefully(s)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				_, err := c.Receive(ctx, make([]byte, 1))
-				return err
+				for { // the probe below may hold the stream when this starts
+					_, err := c.Receive(ctx, make([]byte, 1))
+					var busy *anyio.BusyResourceError
+					if !errors.As(err, &busy) {
+						return err
+					}
+					runtime.Gosched()
+				}
 			})
 			for {
 				_, _, err := c.Unwrap(skCancelled)
