@@ -60,6 +60,12 @@ var (
 	// ErrDelimiterNotFound is matched by every *DelimiterNotFoundError.
 	ErrDelimiterNotFound = errors.New("anyio: delimiter not found")
 
+	// ErrEmptyBuffer is returned by the Receive method of every byte stream
+	// of anyio when it is given an empty buffer: a byte stream receives at
+	// most len(p) bytes and never returns (0, nil), so an empty p is a
+	// programming error (AnyIO's "max_bytes must be a positive integer").
+	ErrEmptyBuffer = errors.New("anyio: Receive needs a non-empty buffer (max_bytes must be a positive integer)")
+
 	// ErrNeverStarted is returned by Start when the child returned nil
 	// without calling TaskStatus.Started.
 	ErrNeverStarted = core.ErrNeverStarted

@@ -8,12 +8,6 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// ErrEmptyBuffer is returned by the Receive method of every byte stream of
-// anyio when it is given an empty buffer: a byte stream receives at most
-// len(p) bytes and never returns (0, nil), so an empty p is a programming
-// error (AnyIO's "max_bytes must be a positive integer").
-var ErrEmptyBuffer = errors.New("anyio: Receive needs a non-empty buffer (max_bytes must be a positive integer)")
-
 // AsyncResource is anything that must be closed (AnyIO's AsyncResource).
 //
 // Close releases the resource. It is idempotent: closing a closed resource
