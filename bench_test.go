@@ -224,20 +224,32 @@ func BenchmarkScale(b *testing.B) {
 	}
 	b.Run("anyio", func(b *testing.B) {
 		var mem memDelta
+		// Both sides wait for a started counter, so that the timed part is
+		// the same job; WaitAllTasksBlocked then makes sure, untimed, that
+		// every task is parked before the memory is measured.
+		var started atomic.Int64
+		task := func(ctx context.Context) error {
+			started.Add(1)
+			return anyio.SleepForever(ctx)
+		}
 		inRun(b, func(ctx context.Context) error {
 			b.StopTimer()
 			b.ResetTimer()
 			for range b.N {
 				mem.start()
+				started.Store(0)
 				b.StartTimer()
 				err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					for range scaleTasks {
-						tg.StartSoon(anyio.SleepForever)
+						tg.StartSoon(task)
 					}
+					for started.Load() < scaleTasks {
+						runtime.Gosched()
+					}
+					b.StopTimer()
 					if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
 						return err
 					}
-					b.StopTimer()
 					mem.stop()
 					b.StartTimer()
 					tg.CancelScope().Cancel()

@@ -44,11 +44,100 @@ type CapacityLimiter struct {
 	total    int
 	borrowed int
 	// borrowers holds every borrower holding a token (with the order in
-	// which it got it, counting from 1) or waiting for one (0).
-	borrowers map[any]uint64
+	// which it got it, counting from 1), and every value (not a task)
+	// waiting for one (0).
+	borrowers borrowerSet
 	seq       uint64
 	q         wait.Queue[struct{}] // Data: the borrower
 	info      core.WaitInfo
+}
+
+// borrowerSet maps borrowers to what CapacityLimiter.borrowers says. While
+// they are few (the common case) they sit in a small slice, searched in
+// order; once there are more, in a map, until it empties again. (A map that
+// keeps going from empty to one entry and back costs a fresh random hash
+// seed every time it empties.)
+type borrowerSet struct {
+	small []borrowEntry
+	m     map[any]uint64
+	inMap bool
+}
+
+type borrowEntry struct {
+	b   any
+	seq uint64
+}
+
+const smallBorrowers = 16
+
+func (s *borrowerSet) get(b any) (uint64, bool) {
+	if s.inMap {
+		v, ok := s.m[b]
+		return v, ok
+	}
+	for i := range s.small {
+		if s.small[i].b == b {
+			return s.small[i].seq, true
+		}
+	}
+	return 0, false
+}
+
+func (s *borrowerSet) set(b any, seq uint64) {
+	if s.inMap {
+		s.m[b] = seq
+		return
+	}
+	for i := range s.small {
+		if s.small[i].b == b {
+			s.small[i].seq = seq
+			return
+		}
+	}
+	if len(s.small) < smallBorrowers {
+		s.small = append(s.small, borrowEntry{b, seq})
+		return
+	}
+	if s.m == nil {
+		s.m = make(map[any]uint64, 2*smallBorrowers)
+	}
+	for _, e := range s.small {
+		s.m[e.b] = e.seq
+	}
+	clear(s.small)
+	s.small = s.small[:0]
+	s.m[b] = seq
+	s.inMap = true
+}
+
+func (s *borrowerSet) delete(b any) {
+	if s.inMap {
+		delete(s.m, b)
+		s.inMap = len(s.m) > 0
+		return
+	}
+	for i := range s.small {
+		if s.small[i].b == b {
+			last := len(s.small) - 1
+			s.small[i] = s.small[last]
+			s.small[last] = borrowEntry{}
+			s.small = s.small[:last]
+			return
+		}
+	}
+}
+
+// each calls f for every borrower.
+func (s *borrowerSet) each(f func(b any, seq uint64)) {
+	if s.inMap {
+		for b, seq := range s.m {
+			f(b, seq)
+		}
+		return
+	}
+	for _, e := range s.small {
+		f(e.b, e.seq)
+	}
 }
 
 var (
@@ -75,7 +164,9 @@ func NewCapacityLimiter(total int) *CapacityLimiter {
 // is cancelled goes on to the next waiter.
 //
 // It returns an error at once if the task already holds a token of this
-// limiter, or if ctx carries no anyio task (use AcquireOnBehalfOf then).
+// limiter, or if ctx carries no anyio task (use AcquireOnBehalfOf then). Two
+// goroutines of one task (a bare go statement shares its task) that wait at
+// once do not get two tokens: the second gets that error instead.
 func (cl *CapacityLimiter) Acquire(ctx context.Context) error {
 	t := core.TaskOf(ctx)
 	if t == nil {
@@ -110,7 +201,12 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 		cl.mu.Unlock()
 		return nil
 	}
-	cl.borrowers[b] = 0
+	_, isTask := b.(*core.Task)
+	if !isTask {
+		// A task waits only in its own goroutine; a value may be waited
+		// for by several, so it is marked as waiting.
+		cl.borrowers.set(b, 0)
+	}
 	w := wait.New[struct{}](ctx)
 	w.Data = b
 	cl.q.Push(w)
@@ -119,6 +215,10 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 	}
 	cl.mu.Unlock()
 	if w.Await(&cl.mu, &cl.q, &cl.info) {
+		if err, ok := w.Data.(error); ok {
+			w.Free()
+			return err
+		}
 		if ctx.Err() == nil {
 			w.Free()
 			return nil
@@ -126,10 +226,16 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 		// Handed a token as ctx was cancelled: pass it on.
 		cl.mu.Lock()
 	} else if !w.Handed {
-		delete(cl.borrowers, b)
+		if !isTask {
+			cl.borrowers.delete(b)
+		}
 		cl.mu.Unlock()
 		w.Free()
 		return core.CancelErr(ctx)
+	} else if err, ok := w.Data.(error); ok {
+		cl.mu.Unlock()
+		w.Free()
+		return err
 	}
 	next := cl.releaseLocked(b)
 	cl.mu.Unlock()
@@ -141,13 +247,9 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 }
 
 // checkFreeLocked returns an error if b holds or waits for a token.
-// cl.mu is held; it makes the map.
+// cl.mu is held.
 func (cl *CapacityLimiter) checkFreeLocked(b any) error {
-	if cl.borrowers == nil {
-		cl.borrowers = make(map[any]uint64)
-		return nil
-	}
-	if seq, ok := cl.borrowers[b]; ok {
+	if seq, ok := cl.borrowers.get(b); ok {
 		if seq == 0 {
 			return errLimiterQueued
 		}
@@ -160,7 +262,7 @@ func (cl *CapacityLimiter) checkFreeLocked(b any) error {
 func (cl *CapacityLimiter) lendLocked(b any) {
 	cl.borrowed++
 	cl.seq++
-	cl.borrowers[b] = cl.seq
+	cl.borrowers.set(b, cl.seq)
 }
 
 func checkBorrower(b any) error {
@@ -231,7 +333,7 @@ func (cl *CapacityLimiter) ReleaseOnBehalfOf(borrower any) error {
 
 func (cl *CapacityLimiter) release(b any) error {
 	cl.mu.Lock()
-	if seq, ok := cl.borrowers[b]; !ok || seq == 0 {
+	if seq, ok := cl.borrowers.get(b); !ok || seq == 0 {
 		cl.mu.Unlock()
 		return errLimiterNotHeld
 	}
@@ -246,28 +348,43 @@ func (cl *CapacityLimiter) release(b any) error {
 // releaseLocked takes the token of b back and lends it to the first live
 // waiter, returned to be signalled once cl.mu is released. cl.mu is held.
 func (cl *CapacityLimiter) releaseLocked(b any) *wait.Waiter[struct{}] {
-	delete(cl.borrowers, b)
+	cl.borrowers.delete(b)
 	cl.borrowed--
-	if cl.borrowed >= cl.total {
-		return nil
-	}
-	w := cl.q.PopReady()
-	if w != nil {
+	return cl.lendNextLocked()
+}
+
+// lendNextLocked lends a free token, if there is one, to the first live
+// waiter and returns it marked, to be signalled. cl.mu is held.
+func (cl *CapacityLimiter) lendNextLocked() *wait.Waiter[struct{}] {
+	for cl.borrowed < cl.total {
+		w := cl.q.PopReady()
+		if w == nil {
+			return nil
+		}
+		if t, ok := w.Data.(*core.Task); ok {
+			if _, held := cl.borrowers.get(t); held {
+				// Two goroutines of one task (a bare go statement) waited:
+				// the second gets the error of a second Acquire.
+				w.Data = errLimiterHeld
+				w.Hand(struct{}{})
+				continue
+			}
+		}
 		cl.lendLocked(w.Data)
 		w.Mark(struct{}{})
+		return w
 	}
-	return w
+	return nil
 }
 
 // wakeLocked lends free tokens to live waiters. cl.mu is held.
 func (cl *CapacityLimiter) wakeLocked() {
-	for cl.borrowed < cl.total {
-		w := cl.q.PopReady()
+	for {
+		w := cl.lendNextLocked()
 		if w == nil {
 			return
 		}
-		cl.lendLocked(w.Data)
-		w.Hand(struct{}{})
+		w.Signal()
 	}
 }
 
@@ -329,11 +446,11 @@ func (cl *CapacityLimiter) Statistics() CapacityLimiterStatistics {
 		seq uint64
 	}
 	var hs []held
-	for b, seq := range cl.borrowers {
+	cl.borrowers.each(func(b any, seq uint64) {
 		if seq != 0 {
 			hs = append(hs, held{b, seq})
 		}
-	}
+	})
 	slices.SortFunc(hs, func(x, y held) int {
 		if x.seq < y.seq {
 			return -1

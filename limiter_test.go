@@ -426,6 +426,26 @@ func TestLimiterUnlimited(t *testing.T) {
 	if tot, a := l.TotalTokens(), l.AvailableTokens(); tot != anyio.Unlimited || a != anyio.Unlimited-1000 {
 		t.Errorf("TotalTokens, AvailableTokens = %d, %d, want Unlimited, Unlimited-1000", tot, a)
 	}
+	if n := len(l.Statistics().Borrowers); n != 1000 {
+		t.Errorf("%d borrowers listed, want 1000", n)
+	}
+	for i := range 1000 {
+		if err := l.ReleaseOnBehalfOf(i); err != nil {
+			t.Fatalf("ReleaseOnBehalfOf(%d) = %v", i, err)
+		}
+	}
+	// Few borrowers again, after many.
+	for _, b := range []string{"x", "y"} {
+		if err := l.TryAcquireOnBehalfOf(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.TryAcquireOnBehalfOf("x"); err == nil {
+		t.Error("a second TryAcquireOnBehalfOf(x) succeeded")
+	}
+	if st := l.Statistics(); st.BorrowedTokens != 2 || !slices.Equal(st.Borrowers, []any{"x", "y"}) {
+		t.Errorf("Statistics = %+v, want x and y borrowing", st)
+	}
 }
 
 // A waiter cancelled while it waits is skipped: the next one gets the token
@@ -639,5 +659,34 @@ func TestLimiterBorrowerWaitingTwice(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// Two goroutines of one task (a bare go statement shares its task) that wait
+// for a token: the first gets it, the second the error of a second Acquire.
+func TestLimiterOneTaskWaitingTwice(t *testing.T) {
+	runSync(t, func(ctx context.Context) error {
+		l := anyio.NewCapacityLimiter(0)
+		res := make(chan error, 2)
+		for range 2 {
+			go func() { res <- l.Acquire(ctx) }()
+		}
+		pollUntil(t, func() bool { return l.Statistics().TasksWaiting == 2 })
+		if err := l.SetTotalTokens(2); err != nil {
+			return err
+		}
+		errs := []error{recv(t, ctx, res), recv(t, ctx, res)}
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("Acquire results = %v, want one nil and one error", errs)
+		}
+		for _, err := range errs {
+			if err != nil && !strings.Contains(err.Error(), "already holding") {
+				t.Errorf("the second Acquire = %v, want an 'already holding' error", err)
+			}
+		}
+		if b := l.BorrowedTokens(); b != 1 {
+			t.Errorf("BorrowedTokens() = %d, want 1", b)
+		}
+		return l.Release(ctx)
 	})
 }

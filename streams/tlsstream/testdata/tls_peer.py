@@ -31,8 +31,9 @@ async def receive_exactly(stream, size, first=b""):
 async def serve(cert, key):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    async with listener:
+    multi = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    async with multi:
+        listener = multi.listeners[0]
         port = listener.extra(SocketAttribute.local_port)
         print("port", port, flush=True)
         stream = await listener.accept()
