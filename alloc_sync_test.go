@@ -9,7 +9,7 @@ import (
 
 // The uncontended paths of the synchronization primitives allocate nothing.
 func TestSyncAllocs(t *testing.T) {
-	if streamsRace {
+	if raceEnabled {
 		t.Skip("the race detector allocates on its own: allocation counts mean nothing under -race")
 	}
 	runSync(t, func(ctx context.Context) error {

@@ -244,7 +244,10 @@ func BenchmarkSocketCancelLatency(b *testing.B) {
 				returned := make(chan time.Time, 1)
 				tg.StartSoon(func(ctx context.Context) error {
 					scope.Run(ctx, func(ctx context.Context) error {
-						_, err := c.Receive(ctx, buf)
+						err := skRetryBusy(func() error { // the probe below may hold c
+							_, err := c.Receive(ctx, buf)
+							return err
+						})
 						returned <- time.Now()
 						return err
 					})

@@ -216,8 +216,9 @@ func scaleSelected() bool {
 }
 
 // BenchmarkScale blocks scaleTasks tasks under one group, then cancels and
-// joins them; it reports the wall time of the whole and the memory per
-// blocked task (heap and stacks in use, measured with every task blocked).
+// joins them. It times starting them (until every one has run), cancelling
+// and joining, and reports the memory per blocked task: the growth of heap
+// and stacks in use, measured, untimed, with every task blocked.
 func BenchmarkScale(b *testing.B) {
 	if !scaleSelected() {
 		b.Skip("skipped: it starts a million tasks (several GiB, seconds per op); select it with -bench=Scale or set ANYIO_BENCH_SCALE=1")

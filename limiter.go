@@ -1,6 +1,7 @@
 package anyio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,13 +30,15 @@ const Unlimited = math.MaxInt
 // that borrows the token it gave back.
 //
 // A task borrows for itself with Acquire and Release, which need the context
-// of an anyio task; any code, with any context, can borrow on behalf of a
-// value of its choosing:
+// of an anyio task:
 //
 //	if err := limiter.Acquire(ctx); err != nil {
 //		return err // cancelled: no token borrowed
 //	}
 //	defer limiter.Release(ctx)
+//
+// Code with any context can borrow on behalf of a value of its choosing with
+// AcquireOnBehalfOf and ReleaseOnBehalfOf.
 //
 // The zero value is a limiter with no tokens. A CapacityLimiter must not be
 // copied after first use.
@@ -54,31 +57,48 @@ type CapacityLimiter struct {
 
 // borrowerSet maps borrowers to what CapacityLimiter.borrowers says. While
 // they are few (the common case) they sit in a small slice, searched in
-// order; once there are more, in a map, until it empties again. (A map that
-// keeps going from empty to one entry and back costs a fresh random hash
-// seed every time it empties.)
+// order, tasks by pointer; once there are more, in a map, until it empties
+// again. (A map that keeps going from empty to one entry and back costs a
+// fresh random hash seed every time it empties.)
 type borrowerSet struct {
 	small []borrowEntry
 	m     map[any]uint64
 	inMap bool
 }
 
+// borrowEntry is one borrower: a task, or else a value.
 type borrowEntry struct {
-	b   any
-	seq uint64
+	task *core.Task
+	val  any
+	seq  uint64
 }
 
 const smallBorrowers = 16
+
+func (s *borrowerSet) index(b any) int {
+	if t, ok := b.(*core.Task); ok {
+		for i := range s.small {
+			if s.small[i].task == t {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := range s.small {
+		if s.small[i].task == nil && s.small[i].val == b {
+			return i
+		}
+	}
+	return -1
+}
 
 func (s *borrowerSet) get(b any) (uint64, bool) {
 	if s.inMap {
 		v, ok := s.m[b]
 		return v, ok
 	}
-	for i := range s.small {
-		if s.small[i].b == b {
-			return s.small[i].seq, true
-		}
+	if i := s.index(b); i >= 0 {
+		return s.small[i].seq, true
 	}
 	return 0, false
 }
@@ -88,21 +108,25 @@ func (s *borrowerSet) set(b any, seq uint64) {
 		s.m[b] = seq
 		return
 	}
-	for i := range s.small {
-		if s.small[i].b == b {
-			s.small[i].seq = seq
-			return
-		}
+	if i := s.index(b); i >= 0 {
+		s.small[i].seq = seq
+		return
 	}
 	if len(s.small) < smallBorrowers {
-		s.small = append(s.small, borrowEntry{b, seq})
+		e := borrowEntry{seq: seq}
+		if t, ok := b.(*core.Task); ok {
+			e.task = t
+		} else {
+			e.val = b
+		}
+		s.small = append(s.small, e)
 		return
 	}
 	if s.m == nil {
 		s.m = make(map[any]uint64, 2*smallBorrowers)
 	}
 	for _, e := range s.small {
-		s.m[e.b] = e.seq
+		s.m[e.borrower()] = e.seq
 	}
 	clear(s.small)
 	s.small = s.small[:0]
@@ -116,15 +140,19 @@ func (s *borrowerSet) delete(b any) {
 		s.inMap = len(s.m) > 0
 		return
 	}
-	for i := range s.small {
-		if s.small[i].b == b {
-			last := len(s.small) - 1
-			s.small[i] = s.small[last]
-			s.small[last] = borrowEntry{}
-			s.small = s.small[:last]
-			return
-		}
+	if i := s.index(b); i >= 0 {
+		last := len(s.small) - 1
+		s.small[i] = s.small[last]
+		s.small[last] = borrowEntry{}
+		s.small = s.small[:last]
 	}
+}
+
+func (e *borrowEntry) borrower() any {
+	if e.task != nil {
+		return e.task
+	}
+	return e.val
 }
 
 // each calls f for every borrower.
@@ -135,8 +163,8 @@ func (s *borrowerSet) each(f func(b any, seq uint64)) {
 		}
 		return
 	}
-	for _, e := range s.small {
-		f(e.b, e.seq)
+	for i := range s.small {
+		f(s.small[i].borrower(), s.small[i].seq)
 	}
 }
 
@@ -215,9 +243,9 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 	}
 	cl.mu.Unlock()
 	if w.Await(&cl.mu, &cl.q, &cl.info) {
-		if err, ok := w.Data.(error); ok {
+		if f, ok := w.Data.(limiterRefusal); ok {
 			w.Free()
-			return err
+			return f.err
 		}
 		if ctx.Err() == nil {
 			w.Free()
@@ -232,10 +260,10 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 		cl.mu.Unlock()
 		w.Free()
 		return core.CancelErr(ctx)
-	} else if err, ok := w.Data.(error); ok {
+	} else if f, ok := w.Data.(limiterRefusal); ok {
 		cl.mu.Unlock()
 		w.Free()
-		return err
+		return f.err
 	}
 	next := cl.releaseLocked(b)
 	cl.mu.Unlock()
@@ -353,6 +381,10 @@ func (cl *CapacityLimiter) releaseLocked(b any) *wait.Waiter[struct{}] {
 	return cl.lendNextLocked()
 }
 
+// limiterRefusal, in a waiter's Data, ends its wait with err instead of a
+// token (a borrower may itself be an error value: hence the wrapper).
+type limiterRefusal struct{ err error }
+
 // lendNextLocked lends a free token, if there is one, to the first live
 // waiter and returns it marked, to be signalled. cl.mu is held.
 func (cl *CapacityLimiter) lendNextLocked() *wait.Waiter[struct{}] {
@@ -365,7 +397,7 @@ func (cl *CapacityLimiter) lendNextLocked() *wait.Waiter[struct{}] {
 			if _, held := cl.borrowers.get(t); held {
 				// Two goroutines of one task (a bare go statement) waited:
 				// the second gets the error of a second Acquire.
-				w.Data = errLimiterHeld
+				w.Data = limiterRefusal{errLimiterHeld}
 				w.Hand(struct{}{})
 				continue
 			}
@@ -451,12 +483,7 @@ func (cl *CapacityLimiter) Statistics() CapacityLimiterStatistics {
 			hs = append(hs, held{b, seq})
 		}
 	})
-	slices.SortFunc(hs, func(x, y held) int {
-		if x.seq < y.seq {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(hs, func(x, y held) int { return cmp.Compare(x.seq, y.seq) })
 	s := CapacityLimiterStatistics{
 		BorrowedTokens: cl.borrowed,
 		TotalTokens:    cl.total,

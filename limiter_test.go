@@ -3,6 +3,7 @@ package anyio_test
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -688,5 +689,34 @@ func TestLimiterOneTaskWaitingTwice(t *testing.T) {
 			t.Errorf("BorrowedTokens() = %d, want 1", b)
 		}
 		return l.Release(ctx)
+	})
+}
+
+// Any comparable value can borrow, an error value too.
+func TestLimiterErrorBorrower(t *testing.T) {
+	runSync(t, func(ctx context.Context) error {
+		l := anyio.NewCapacityLimiter(1)
+		if err := l.TryAcquireOnBehalfOf("a"); err != nil {
+			return err
+		}
+		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			res := make(chan error, 1)
+			if err := startParked(ctx, tg, func(ctx context.Context) error {
+				res <- l.AcquireOnBehalfOf(ctx, io.EOF)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := l.ReleaseOnBehalfOf("a"); err != nil {
+				return err
+			}
+			if err := recv(t, ctx, res); err != nil {
+				t.Errorf("AcquireOnBehalfOf(io.EOF) = %v, want nil", err)
+			}
+			if bs := l.Statistics().Borrowers; !slices.Equal(bs, []any{io.EOF}) {
+				t.Errorf("Borrowers = %v, want [EOF]", bs)
+			}
+			return l.ReleaseOnBehalfOf(io.EOF)
+		})
 	})
 }

@@ -47,7 +47,7 @@ func stressSeed(t *testing.T) uint64 {
 func TestMemoryExactlyOnceStress(t *testing.T) {
 	seed := stressSeed(t)
 	total := 1_000_000
-	if streamsRace {
+	if raceEnabled {
 		total = 100_000
 	}
 	if testing.Short() {

@@ -824,7 +824,7 @@ func TestMemoryExtraAttributes(t *testing.T) {
 }
 
 func TestMemoryZeroAllocsSteadyState(t *testing.T) {
-	if streamsRace {
+	if raceEnabled {
 		t.Skip("the race detector allocates on its own; allocations are measured without -race")
 	}
 	ctx := context.Background()

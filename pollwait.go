@@ -58,11 +58,8 @@ func NotifyClosing(c PollableConn) {
 	}
 	for _, write := range []bool{false, true} {
 		if v, ok := pollWaiters.Load(pollKey{fd, write}); ok {
-			w := v.(*pollWaiter)
-			if w.c != c {
-				continue
-			}
-			w.closing.Store(true)
+			// An open descriptor number names one socket: the waiter's.
+			v.(*pollWaiter).closing.Store(true)
 			if write {
 				c.SetWriteDeadline(time.Unix(1, 0))
 			} else {
@@ -79,7 +76,6 @@ type pollKey struct {
 }
 
 type pollWaiter struct {
-	c       PollableConn
 	closing atomic.Bool
 }
 
@@ -108,7 +104,7 @@ func waitPoll(ctx context.Context, c PollableConn, write bool) error {
 		return ErrClosedResource
 	}
 	key := pollKey{fd, write}
-	w := &pollWaiter{c: c}
+	w := &pollWaiter{}
 	if _, busy := pollWaiters.LoadOrStore(key, w); busy {
 		action := "reading from"
 		if write {

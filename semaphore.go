@@ -2,10 +2,10 @@ package anyio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 
 	"github.com/anyio-go/anyio/internal/core"
 	"github.com/anyio-go/anyio/internal/wait"
@@ -23,18 +23,13 @@ import (
 // The zero value is a semaphore of value 0 with no maximum. A Semaphore must
 // not be copied after first use.
 type Semaphore struct {
-	// state is the value shifted left by one, with bit 0 set while tasks
-	// wait (the value is zero then). The uncontended paths are one
-	// compare-and-swap each; everything else happens under mu.
-	state  atomic.Uint64
+	mu     sync.Mutex
+	value  int
 	max    int
 	hasMax bool
-	mu     sync.Mutex
-	q      wait.Queue[struct{}]
+	q      wait.Queue[struct{}] // waiters exist only while value is 0
 	info   core.WaitInfo
 }
-
-const semWaiting = 1
 
 // SemaphoreOption configures NewSemaphore: MaxValue or FastAcquire.
 type SemaphoreOption interface{ applySemaphore() }
@@ -54,8 +49,7 @@ func NewSemaphore(initial int, opts ...SemaphoreOption) *Semaphore {
 	if initial < 0 {
 		panic(fmt.Sprintf("anyio: NewSemaphore(%d): the initial value must be >= 0", initial))
 	}
-	s := &Semaphore{}
-	s.state.Store(uint64(initial) << 1)
+	s := &Semaphore{value: initial}
 	for _, o := range opts {
 		if m, ok := o.(maxValue); ok {
 			s.max, s.hasMax = int(m), true
@@ -77,38 +71,23 @@ func NewSemaphore(initial int, opts ...SemaphoreOption) *Semaphore {
 // the semaphore): units are never lost, and a task whose Acquire failed holds
 // none.
 func (s *Semaphore) Acquire(ctx context.Context) error {
-	if ctx.Err() == nil {
-		if v := s.state.Load(); v >= 2 && s.state.CompareAndSwap(v, v-2) {
-			return nil
-		}
-	}
-	return s.acquireSlow(ctx)
-}
-
-func (s *Semaphore) acquireSlow(ctx context.Context) error {
 	s.mu.Lock()
 	if ctx.Err() != nil {
 		s.mu.Unlock()
 		return core.CancelErr(ctx)
 	}
-	for {
-		v := s.state.Load()
-		if v >= 2 {
-			if s.state.CompareAndSwap(v, v-2) {
-				s.mu.Unlock()
-				return nil
-			}
-			continue
-		}
-		if v&semWaiting != 0 || s.state.CompareAndSwap(v, v|semWaiting) {
-			break
-		}
+	if s.value > 0 {
+		s.value--
+		s.mu.Unlock()
+		return nil
 	}
 	w := wait.New[struct{}](ctx)
 	s.q.Push(w)
-	info := s.waitInfo()
+	if s.info.Obj == nil {
+		s.info = core.WaitInfo{What: "Semaphore.Acquire", Obj: s}
+	}
 	s.mu.Unlock()
-	if w.Await(&s.mu, &s.q, info) {
+	if w.Await(&s.mu, &s.q, &s.info) {
 		if ctx.Err() == nil {
 			w.Free()
 			return nil
@@ -116,14 +95,11 @@ func (s *Semaphore) acquireSlow(ctx context.Context) error {
 		// Handed a unit as ctx was cancelled: pass it on.
 		s.mu.Lock()
 	} else if !w.Handed {
-		if s.q.Len() == 0 {
-			s.state.And(^uint64(semWaiting))
-		}
 		s.mu.Unlock()
 		w.Free()
 		return core.CancelErr(ctx)
 	}
-	next, _ := s.releaseLocked(false)
+	next := s.releaseLocked()
 	s.mu.Unlock()
 	if next != nil {
 		next.Signal()
@@ -132,80 +108,57 @@ func (s *Semaphore) acquireSlow(ctx context.Context) error {
 	return core.CancelErr(ctx)
 }
 
-func (s *Semaphore) waitInfo() *core.WaitInfo {
-	if s.info.Obj == nil {
-		s.info = core.WaitInfo{What: "Semaphore.Acquire", Obj: s}
-	}
-	return &s.info
-}
-
 // TryAcquire takes one unit if one is free, without blocking, and returns
 // ErrWouldBlock otherwise. A unit already handed to a waiting task is not
 // free.
 func (s *Semaphore) TryAcquire() error {
-	for {
-		v := s.state.Load()
-		if v < 2 {
-			return ErrWouldBlock
-		}
-		if s.state.CompareAndSwap(v, v-2) {
-			return nil
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.value == 0 {
+		return ErrWouldBlock
 	}
+	s.value--
+	return nil
 }
 
 // Release gives one unit back: to the first waiter if there is one, else to
 // the semaphore's value. It never blocks. It returns an error, and changes
 // nothing, if the value would exceed the maximum set with MaxValue.
 func (s *Semaphore) Release() error {
-	if v := s.state.Load(); v&semWaiting == 0 && s.below(v) && s.state.CompareAndSwap(v, v+2) {
-		return nil
-	}
 	s.mu.Lock()
-	next, err := s.releaseLocked(true)
+	if s.hasMax && s.value >= s.max {
+		s.mu.Unlock()
+		return fmt.Errorf("anyio: Semaphore.Release: the value would exceed the maximum value %d", s.max)
+	}
+	if s.value == math.MaxInt {
+		s.mu.Unlock()
+		return errors.New("anyio: Semaphore.Release: the value would overflow")
+	}
+	next := s.releaseLocked()
 	s.mu.Unlock()
 	if next != nil {
 		next.Signal()
 	}
-	return err
+	return nil
 }
 
-// below reports whether the value of state v may grow by one.
-func (s *Semaphore) below(v uint64) bool {
-	n := v >> 1
-	return n < math.MaxInt && (!s.hasMax || n < uint64(s.max))
-}
-
-// releaseLocked gives a unit to the first live waiter (returned, to be
-// signalled once s.mu is released) or to the value. With checkMax, it
-// returns an error instead if the value would grow past its maximum.
-// s.mu is held.
-func (s *Semaphore) releaseLocked(checkMax bool) (*wait.Waiter[struct{}], error) {
-	for {
-		v := s.state.Load()
-		if checkMax && !s.below(v) {
-			return nil, fmt.Errorf("anyio: Semaphore.Release: the value would exceed the maximum value %d", s.max)
-		}
-		if v&semWaiting != 0 {
-			if w := s.q.PopReady(); w != nil {
-				w.Mark(struct{}{})
-				if s.q.Len() == 0 {
-					s.state.And(^uint64(semWaiting))
-				}
-				return w, nil
-			}
-			// Every waiter was cancelled: nobody waits any more.
-			s.state.Store(2)
-			return nil, nil
-		}
-		if s.state.CompareAndSwap(v, v+2) {
-			return nil, nil
-		}
+// releaseLocked gives a unit to the first live waiter (returned marked, to
+// be signalled once s.mu is released) or to the value. s.mu is held.
+func (s *Semaphore) releaseLocked() *wait.Waiter[struct{}] {
+	if w := s.q.PopReady(); w != nil {
+		w.Mark(struct{}{})
+		return w
 	}
+	s.value++
+	return nil
 }
 
 // Value returns the number of free units.
-func (s *Semaphore) Value() int { return int(s.state.Load() >> 1) }
+func (s *Semaphore) Value() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.value
+}
 
 // MaxValue returns the maximum value set with the MaxValue option, and
 // whether there is one.

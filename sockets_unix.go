@@ -31,7 +31,7 @@ func relisten(fd uintptr, backlog int) error {
 
 // ipv6Supported reports whether an IPv6 socket can be bound to ::1.
 var ipv6Supported = sync.OnceValue(func() bool {
-	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM, 0)
 	if err != nil {
 		return false
 	}
@@ -46,7 +46,7 @@ var dualStackSupported = sync.OnceValue(func() bool {
 	if !ipv6Supported() {
 		return false
 	}
-	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM, 0)
 	if err != nil {
 		return false
 	}
@@ -102,9 +102,18 @@ func closeFDs(fds []int) {
 // unboundUnixgram makes a UNIX datagram socket bound to no path (net has no
 // way to make one).
 func unboundUnixgram() (*net.UnixConn, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	syscall.ForkLock.RLock() // no exec may inherit it before it is close-on-exec
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	f := os.NewFile(uintptr(fd), "unixgram")
 	defer f.Close()

@@ -235,6 +235,7 @@ type ConnectionFailedError struct {
 	Errors []error
 }
 
+// Error lists the failure of every attempt.
 func (e *ConnectionFailedError) Error() string {
 	switch len(e.Errors) {
 	case 0:

@@ -29,17 +29,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 )
 
@@ -82,6 +85,13 @@ var targets = []target{
 	{Name: "semaphore-allocs", Pkg: ".", Anyio: "BenchmarkSemaphoreUncontended/anyio", Raw: "BenchmarkSemaphoreUncontended/raw", Metric: "allocs/op", Cmp: "≤", Bound: 0, Absolute: true},
 	{Name: "limiter-contended", Pkg: ".", Anyio: "BenchmarkLimiterContended/anyio", Raw: "BenchmarkLimiterContended/raw", Metric: "ns/acquire", Cmp: "≤", Bound: 2},
 	{Name: "event-pingpong", Pkg: ".", Anyio: "BenchmarkEventPingPong/anyio", Raw: "BenchmarkEventPingPong/raw", Cmp: "≤", Bound: 1.5},
+	{Name: "tcp-echo-64B", Pkg: ".", Anyio: "BenchmarkTCPEcho/anyio", Raw: "BenchmarkTCPEcho/raw", Cmp: "≤", Bound: 1.15},
+	{Name: "tcp-bulk-64KiB", Pkg: ".", Anyio: "BenchmarkTCPBulk/anyio", Raw: "BenchmarkTCPBulk/raw", Metric: "MB/s", Cmp: "≥", Bound: 0.9},
+	{Name: "tls-bulk-64KiB", Pkg: ".", Anyio: "BenchmarkTLSBulk/anyio", Raw: "BenchmarkTLSBulk/raw", Metric: "MB/s", Cmp: "≥", Bound: 0.9},
+	{Name: "socket-cancel-p50", Pkg: ".", Anyio: "BenchmarkSocketCancelLatency/anyio", Raw: "BenchmarkSocketCancelLatency/raw", Metric: "p50-ns"},
+	{Name: "socket-cancel-p99", Pkg: ".", Anyio: "BenchmarkSocketCancelLatency/anyio", Raw: "BenchmarkSocketCancelLatency/raw", Metric: "p99-ns"},
+	{Name: "conn10k-memory", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "B/conn", Heavy: true, Benchtime: "1x"},
+	{Name: "conn10k-cancel", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "cancel-ns", Heavy: true, Benchtime: "1x"},
 }
 
 // A bench is one benchmark to run: what a round runs once.
@@ -122,13 +132,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: no target matches -bench", *filter)
 		os.Exit(2)
 	}
-	if err := run(selected, *rounds, *benchtime, *verbose); err != nil {
+	// An interrupt stops the benchmark that runs and still removes the
+	// temporary directory of the test binaries.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, selected, *rounds, *benchtime, *verbose); err != nil {
+		stop()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(selected []target, rounds int, benchtime string, verbose bool) error {
+func run(ctx context.Context, selected []target, rounds int, benchtime string, verbose bool) error {
 	dir, err := os.MkdirTemp("", "anyio-bench-")
 	if err != nil {
 		return err
@@ -142,7 +157,7 @@ func run(selected []target, rounds int, benchtime string, verbose bool) error {
 			continue
 		}
 		bin := filepath.Join(dir, fmt.Sprintf("pkg%d.test", len(binaries)))
-		cmd := exec.Command("go", "test", "-c", "-o", bin, "./"+strings.TrimPrefix(t.Pkg, "./"))
+		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./"+strings.TrimPrefix(t.Pkg, "./"))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("building the tests of %s: %w", t.Pkg, err)
@@ -185,7 +200,7 @@ func run(selected []target, rounds int, benchtime string, verbose bool) error {
 				if b.name == "" {
 					continue
 				}
-				m, err := runOnce(binaries[b.pkg], b, verbose)
+				m, err := runOnce(ctx, binaries[b.pkg], b, verbose)
 				if err != nil {
 					return err
 				}
@@ -202,12 +217,12 @@ func run(selected []target, rounds int, benchtime string, verbose bool) error {
 }
 
 // runOnce runs one benchmark in a fresh process and returns its metrics.
-func runOnce(bin string, b bench, verbose bool) (metrics, error) {
+func runOnce(ctx context.Context, bin string, b bench, verbose bool) (metrics, error) {
 	args := []string{"-test.run", "^$", "-test.bench", benchRegexp(b.name), "-test.count", "1"}
 	if b.benchtime != "" {
 		args = append(args, "-test.benchtime", b.benchtime)
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = filepath.Join(".", b.pkg) // as go test does: tests run in their package's directory
 	cmd.Env = append(os.Environ(), "ANYIO_BENCH_SCALE=1")
 	var out bytes.Buffer
@@ -271,10 +286,11 @@ func median(v []float64) float64 {
 }
 
 func report(w io.Writer, selected []target, results map[bench]metrics, benchtime string, rounds int) error {
-	if benchtime == "" {
-		benchtime = "1s"
+	shown := benchtime
+	if shown == "" {
+		shown = "1s"
 	}
-	fmt.Fprintf(w, "medians of %d rounds (benchtime %s unless the pair sets its own)\n\n", rounds, benchtime)
+	fmt.Fprintf(w, "medians of %d rounds (benchtime %s unless the pair sets its own)\n\n", rounds, shown)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "benchmark\tmetric\tanyio\traw\tratio\ttarget\tresult\t")
 	for _, t := range selected {

@@ -21,6 +21,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anyio-go/anyio"
@@ -41,6 +42,8 @@ var steps = []step{
 	{"Start: wait until a task is ready", startServer},
 	{"DumpTasks: the live task tree", dumpTasks},
 	{"Memory object streams: a pipeline with clones", pipeline},
+	{"CapacityLimiter: at most two downloads at once", limitDownloads},
+	{"A TLS echo server on two sockets (MultiListener)", tlsEchoServer},
 }
 
 func main() {
@@ -320,4 +323,41 @@ func pipeline(ctx context.Context) error {
 	recv.Close(ctx)
 	say("Send after the receivers closed: %v", send.Send(ctx, "hello?"))
 	return send.Close(ctx)
+}
+
+// limitDownloads bounds how many tasks do a job at once: six downloads share
+// a CapacityLimiter of two tokens, and the others wait for a token, first
+// come, first served. (tothread.RunSync takes such a limiter to bound worker
+// threads.)
+func limitDownloads(ctx context.Context) error {
+	limiter := anyio.NewCapacityLimiter(2)
+	var active, peak atomic.Int32
+	proceed := anyio.NewEvent() // lets the downloads finish
+	err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+		for i := range 6 {
+			tg.StartSoon(func(ctx context.Context) error {
+				if err := limiter.Acquire(ctx); err != nil {
+					return err // cancelled while waiting: no token borrowed
+				}
+				defer limiter.Release(ctx)
+				if n := active.Add(1); n > peak.Load() {
+					peak.Store(n)
+				}
+				defer active.Add(-1)
+				return proceed.Wait(ctx) // downloading
+			}, anyio.TaskName(fmt.Sprintf("download-%d", i)))
+		}
+		if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+			return err
+		}
+		st := limiter.Statistics()
+		say("while busy: %d of %d tokens borrowed, %d tasks waiting for one", st.BorrowedTokens, st.TotalTokens, st.TasksWaiting)
+		proceed.Set()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	say("all six downloads done, at most %d at once; %d tokens borrowed now", peak.Load(), limiter.BorrowedTokens())
+	return nil
 }

@@ -45,6 +45,15 @@ func TestTour(t *testing.T) {
 		`"http-server" waiting on task group join`,
 		"task group (deadline in ",
 		`"conn-2" waiting on Sleep (`,
+		"collected 6 results, each exactly once: sum of the squares of 1..6 = 91",
+		"jobs stream at the end: 0 send and 0 receive handles open",
+		"Send after the receivers closed: anyio: broken resource",
+		"while busy: 2 of 2 tokens borrowed, 4 tasks waiting for one",
+		"all six downloads done, at most 2 at once; 0 tokens borrowed now",
+		"TLS echo server on 2 sockets: TCP 127.0.0.1 and a UNIX socket",
+		`client 1 over tcp (TLS 1.3): sent "hello from client 1", got "HELLO FROM CLIENT 1"`,
+		`client 2 over unix (TLS 1.3): sent "hello from client 2", got "HELLO FROM CLIENT 2"`,
+		`client 3 over tcp (TLS 1.3): sent "hello from client 3", got "HELLO FROM CLIENT 3"`,
 	)
 	for _, w := range want {
 		if !strings.Contains(got, w) {

@@ -117,12 +117,8 @@ func CancelErr(ctx context.Context) error {
 		s = c.s
 	}
 	if s != nil {
-		if ce := s.cause.Load(); ce != nil {
-			select {
-			case <-s.inner.Done():
-				return ce
-			default:
-			}
+		if ce := s.cause.Load(); ce != nil && s.isDone() {
+			return ce
 		}
 		if s.inner.Err() == nil {
 			return nil

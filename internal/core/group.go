@@ -139,7 +139,7 @@ func (g *Group) exitChild(t *Task) {
 	// sweep, so that a long-lived group does not keep its finished
 	// children. Not while the scope is cancelled: then all are about to
 	// exit, and the last one drops the list.
-	if g.listLen.Load() > 8*n+4096 && g.Scope.inner.Err() == nil && g.mu.TryLock() {
+	if g.listLen.Load() > 8*n+4096 && !g.Scope.isDone() && g.mu.TryLock() {
 		g.sweepLocked()
 		g.mu.Unlock()
 	}

@@ -203,10 +203,23 @@ func (s *Scope) cancelLocked(cause error) {
 	}
 }
 
+// isDone reports whether the scope's context is cancelled, without a lock:
+// a done context's Err receives from its closed Done channel, which locks
+// the channel, and thousands of tasks woken by one cancellation would queue
+// there; a select with a default does not lock.
+func (s *Scope) isDone() bool {
+	select {
+	case <-s.inner.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // cancelWith cancels the scope's context with cause and records the cause
-// for CancelErr. Its calls are serialised (under s.mu, or in exitLocked after
-// the state left scopeEntered, when no other caller remains), so the cause
-// recorded is the one the context keeps.
+// for CancelErr. Its calls are serialised under s.mu, and exitLocked cancels
+// only after the state left scopeEntered, so the cause recorded is the one
+// the context keeps.
 func (s *Scope) cancelWith(cause error) {
 	if s.inner.Err() == nil {
 		if ce, ok := cause.(*CancelledError); ok {
@@ -426,7 +439,10 @@ func (s *Scope) exitLocked() {
 	}
 	s.mu.Unlock()
 	s.unlink()
-	s.cancelWith(exitedCause)
+	// Not cancelWith: nobody waits on an exited scope in bulk, so its
+	// cause need not be recorded (CancelErr then asks context.Cause), and
+	// every scope's exit saves an atomic store.
+	s.cancelInner(exitedCause)
 	if t := s.task; t != nil && t.scope.Load() == s {
 		t.scope.Store(s.prevTask)
 	}

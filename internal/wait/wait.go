@@ -22,11 +22,11 @@
 // Two ways to wait: Wait returns with the mutex held on every path; Await
 // returns without it when the hand-off arrives (the common case, which then
 // takes no lock at all) and with it only when the context ended the wait.
-// Either yields the processor once before it parks: a hand-off that arrives
-// meanwhile costs no park.
+// Await yields the processor once before it parks a waiter that is alone in
+// its queue: a hand-off that arrives meanwhile costs no park.
 //
 // A waiter is recycled by Free once its wait is over, so that a contended
-// wait allocates nothing; see New.
+// wait allocates nothing; see Free.
 package wait
 
 import (
@@ -51,6 +51,7 @@ type Waiter[T any] struct {
 	queued     bool
 	prev, next *Waiter[T]
 	run        *core.Run // the Run of the waiter's tasks, nil if it is not recycled
+	alone      bool      // it was the only waiter when queued
 }
 
 // New returns a waiter for the task of ctx. Release it with Free once the wait
@@ -179,6 +180,7 @@ func (q *Queue[T]) Len() int { return q.n }
 // Push appends w.
 func (q *Queue[T]) Push(w *Waiter[T]) {
 	w.queued = true
+	w.alone = q.n == 0
 	w.prev, w.next = q.tail, nil
 	if q.tail != nil {
 		q.tail.next = w
@@ -283,14 +285,18 @@ func (w *Waiter[T]) Wait(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool 
 // A true result does not mean that ctx is still live: a hand-off and a
 // cancellation can arrive together, and the primitive decides which wins.
 func (w *Waiter[T]) Await(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool {
-	// Yield once before parking: a hand-off that arrives meanwhile (the
-	// task that was just woken often hands straight back) costs no park
-	// and no select on the context, the dearest part of a wait.
-	runtime.Gosched()
-	select {
-	case <-w.ch:
-		return true
-	default:
+	if w.alone {
+		// The only waiter yields once before parking: the hand-off it
+		// waits for is next, and often comes at once (the task that it
+		// woke hands straight back); if it comes meanwhile, the wait
+		// costs no park and no select on the context, its dearest parts.
+		// A waiter behind others parks at once.
+		runtime.Gosched()
+		select {
+		case <-w.ch:
+			return true
+		default:
+		}
 	}
 	w.Task.ParkCtx(w.ctx, info)
 	select {

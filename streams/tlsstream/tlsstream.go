@@ -22,8 +22,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
+	"weak"
 
 	"golang.org/x/net/idna"
 
@@ -130,8 +133,7 @@ type TLSStream struct {
 	sendBroken   atomic.Bool
 	eofSent      atomic.Bool
 
-	clientCiphers []uint16 // offered by the client, recorded by a server
-	attrs         map[any]func() any
+	attrs map[any]func() any
 }
 
 var _ anyio.ByteStream = (*TLSStream)(nil)
@@ -178,16 +180,7 @@ func Wrap(ctx context.Context, transport anyio.ByteStream, opts ...Option) (*TLS
 		standardCompatible: o.standardCompatible,
 	}
 	if server {
-		// Record the client's cipher suites for Attribute.SharedCiphers.
-		orig := cfg.GetConfigForClient
-		cfg = cfg.Clone()
-		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-			s.clientCiphers = slices.Clone(hello.CipherSuites)
-			if orig != nil {
-				return orig(hello)
-			}
-			return nil, nil
-		}
+		cfg = serverConfig(cfg)
 		s.tc = tls.Server(s.conn, cfg)
 	} else {
 		if serverName != cfg.ServerName {
@@ -214,6 +207,37 @@ func Wrap(ctx context.Context, transport anyio.ByteStream, opts ...Option) (*TLS
 	}
 	s.attrs = s.attributes(cfg)
 	return s, nil
+}
+
+// serverConfigs maps a server's *tls.Config to its copy that records the
+// client's cipher suites (for Attribute.SharedCiphers). There is one copy per
+// Config, not per connection, so that the copy's session ticket keys are
+// shared by every connection and sessions can be resumed. crypto/tls forbids
+// changing a Config once used, so the copy stays faithful. An entry goes away
+// with its Config.
+var serverConfigs sync.Map // weak.Pointer[tls.Config] → *tls.Config
+
+func serverConfig(cfg *tls.Config) *tls.Config {
+	key := weak.Make(cfg)
+	if c, ok := serverConfigs.Load(key); ok {
+		return c.(*tls.Config)
+	}
+	orig := cfg.GetConfigForClient
+	c := cfg.Clone()
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if tc, ok := hello.Conn.(*transportConn); ok {
+			tc.clientCiphers = slices.Clone(hello.CipherSuites)
+		}
+		if orig != nil {
+			return orig(hello)
+		}
+		return nil, nil
+	}
+	if prev, loaded := serverConfigs.LoadOrStore(key, c); loaded {
+		return prev.(*tls.Config)
+	}
+	runtime.AddCleanup(cfg, func(k weak.Pointer[tls.Config]) { serverConfigs.Delete(k) }, key)
+	return c
 }
 
 // encodeHostname returns the ASCII form of a host name for crypto/tls.
@@ -534,7 +558,7 @@ func (s *TLSStream) attributes(cfg *tls.Config) map[any]func() any {
 	}
 	var shared []uint16
 	if s.serverSide {
-		shared = sharedCiphers(s.clientCiphers, cfg)
+		shared = sharedCiphers(s.conn.clientCiphers, cfg)
 	}
 	own[Attribute.SharedCiphers] = func() any { return shared }
 	return anyio.MergeAttributes(s.transport.ExtraAttributes(), own)

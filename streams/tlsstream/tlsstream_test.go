@@ -719,3 +719,39 @@ var skCancelled = func() context.Context {
 	cancel()
 	return ctx
 }()
+
+func TestTLSStreamSessionResumption(t *testing.T) {
+	// Every server-side Wrap with one Config shares its session ticket keys,
+	// so a client can resume a session on a new connection.
+	ca := anyiotest.NewCA(t)
+	scfg := ca.ServerConfig()
+	ccfg := ca.ClientConfig()
+	ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	run(t, func(ctx context.Context) error {
+		for i := range 2 {
+			ct, st := memoryPair(4)
+			c, s, err := handshake(t, ctx, ct, st,
+				[]tlsstream.Option{tlsstream.Hostname("localhost"), tlsstream.Config(ccfg)},
+				[]tlsstream.Option{tlsstream.Config(scfg)})
+			if err != nil {
+				return err
+			}
+			// The client reads the session ticket with the server's reply.
+			err = anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+				tg.StartSoon(func(ctx context.Context) error { return s.Send(ctx, []byte("x")) })
+				_, err := c.Receive(ctx, make([]byte, 1))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			st1, _ := anyio.Extra(c, tlsstream.Attribute.ConnectionState)
+			if resumed := st1.DidResume; resumed != (i == 1) {
+				t.Errorf("connection %d: DidResume = %v", i+1, resumed)
+			}
+			anyio.CloseForcefully(c)
+			anyio.CloseForcefully(s)
+		}
+		return nil
+	})
+}

@@ -47,6 +47,8 @@ type transportConn struct {
 	wroteErr atomic.Bool // a write failed or was cancelled: the TLS output is broken
 
 	local, remote net.Addr
+
+	clientCiphers []uint16 // offered by the client, recorded by a server's handshake
 }
 
 var _ net.Conn = (*transportConn)(nil)
