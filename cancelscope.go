@@ -58,9 +58,21 @@ func MoveOnAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
 
 // MoveOnAt is MoveOnAfter with an absolute deadline (AnyIO 4.15's move_on_at).
 func MoveOnAt(t time.Time, opts ...ScopeOption) *CancelScope {
-	s := NewCancelScope(opts...)
+	x := &deadlineScope{}
+	s := &x.CancelScope
+	s.s.UseDeadline(&x.dl)
+	for _, o := range opts {
+		o(s)
+	}
 	s.s.SetOptions(t, true, s.s.Shield())
 	return s
+}
+
+// deadlineScope allocates a scope made with a deadline together with the
+// deadline's storage.
+type deadlineScope struct {
+	CancelScope
+	dl core.ScopeDeadline
 }
 
 // FailAfter returns a scope that cancels its body d from now; when that

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/idna"
 
@@ -153,7 +154,7 @@ func resolveIP(ctx context.Context, host string, family AddressFamily) ([]netip.
 	case AFInet6:
 		network = "ip6"
 	}
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, name)
+	ips, err := net.DefaultResolver.LookupNetIP(noDeadline{ctx}, network, name)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, core.CancelErr(ctx)
@@ -225,7 +226,7 @@ func GetNameInfo(ctx context.Context, host string, port int, flags int) (hostnam
 	}
 	hostname = a.String()
 	if flags&NINumericHost == 0 {
-		names, lerr := net.DefaultResolver.LookupAddr(ctx, a.String())
+		names, lerr := net.DefaultResolver.LookupAddr(noDeadline{ctx}, a.String())
 		switch {
 		case ctx.Err() != nil:
 			return "", "", core.CancelErr(ctx)
@@ -272,3 +273,11 @@ func serviceName(port int, proto string) (string, bool) {
 	}
 	return "", false
 }
+
+// noDeadline hides the deadline of a context from package net, which would
+// turn it into a timeout of its own (an "i/o timeout" error) that can fire
+// before the context itself is done. With it, net stops when the context is
+// done, and the caller reports the cancellation.
+type noDeadline struct{ context.Context }
+
+func (noDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }

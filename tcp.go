@@ -75,7 +75,7 @@ func dialTCP(ctx context.Context, local, remote netip.AddrPort) (net.Conn, error
 	if local.Addr().IsValid() || local.Port() != 0 {
 		d.LocalAddr = net.TCPAddrFromAddrPort(local)
 	}
-	c, err := d.DialContext(ctx, "tcp", remote.String())
+	c, err := d.DialContext(noDeadline{ctx}, "tcp", remote.String())
 	if err != nil {
 		return nil, err
 	}

@@ -365,6 +365,25 @@ func TestHappyEyeballsRealUnanswered(t *testing.T) {
 	if q, _ := acceptQueue(t, full.(*net.TCPListener)); q != len(fillers) {
 		t.Errorf("the full listener's queue holds %d connections, want the %d fillers", q, len(fillers))
 	}
+
+	// ConnectTCP to the unanswered address alone returns as soon as it is
+	// cancelled.
+	port := int(unanswered.Port())
+	var err2 error
+	scope := MoveOnAfter(20 * time.Millisecond)
+	start = time.Now()
+	Run(context.Background(), func(ctx context.Context) error {
+		return scope.Run(ctx, func(ctx context.Context) error {
+			_, err2 = ConnectTCP(ctx, "127.0.0.1", port)
+			return err2
+		})
+	})
+	if !errors.Is(err2, ErrCancelled) || !scope.CancelledCaught() {
+		t.Errorf("ConnectTCP to an address that never answers, cancelled = %v", err2)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the cancelled ConnectTCP took %v to return", d)
+	}
 }
 
 // acceptQueue returns the current and maximum length of a listener's accept

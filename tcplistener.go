@@ -156,7 +156,7 @@ func listenTCP(ctx context.Context, network string, addr netip.AddrPort, cfg soc
 	if network == "tcp" {
 		hostport = fmt.Sprintf(":%d", addr.Port())
 	}
-	l, err := lc.Listen(ctx, network, hostport)
+	l, err := lc.Listen(noDeadline{ctx}, network, hostport)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, core.CancelErr(ctx)

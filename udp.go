@@ -81,7 +81,7 @@ func CreateUDPSocket(ctx context.Context, opts ...SocketOption) (UDPSocket, erro
 		network = "udp6"
 	}
 	lc := net.ListenConfig{Control: reusePortControl(cfg)}
-	pc, err := lc.ListenPacket(ctx, network, addr)
+	pc, err := lc.ListenPacket(noDeadline{ctx}, network, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func CreateConnectedUDPSocket(ctx context.Context, host string, port int, opts .
 		}
 		d.LocalAddr = net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, uint16(cfg.localPort)))
 	}
-	c, err := d.DialContext(ctx, udpNetwork(remote), netip.AddrPortFrom(remote, uint16(port)).String())
+	c, err := d.DialContext(noDeadline{ctx}, udpNetwork(remote), netip.AddrPortFrom(remote, uint16(port)).String())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, core.CancelErr(ctx)

@@ -43,7 +43,7 @@ func ConnectUnix(ctx context.Context, path string) (UNIXSocketStream, error) {
 		return nil, core.CancelErr(ctx)
 	}
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
+	c, err := d.DialContext(noDeadline{ctx}, "unix", path)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, core.CancelErr(ctx)
@@ -72,7 +72,7 @@ func CreateUnixListener(ctx context.Context, path string, opts ...SocketOption) 
 		return nil, err
 	}
 	var lc net.ListenConfig
-	l, err := lc.Listen(ctx, "unix", path)
+	l, err := lc.Listen(noDeadline{ctx}, "unix", path)
 	if err != nil {
 		return nil, err
 	}

@@ -123,7 +123,7 @@ func directScope(ctx context.Context) *Scope {
 		return c.s
 	}
 	s := ScopeOf(ctx)
-	if s != nil && s.inner != nil && ctx.Done() == s.inner.Done() {
+	if s != nil && s.ctx.Context != nil && ctx.Done() == s.ctx.Context.Done() {
 		return s
 	}
 	return nil

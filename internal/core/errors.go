@@ -120,7 +120,7 @@ func CancelErr(ctx context.Context) error {
 		if ce := s.cause.Load(); ce != nil && s.isDone() {
 			return ce
 		}
-		if s.inner.Err() == nil {
+		if s.ctx.Context.Err() == nil {
 			return nil
 		}
 	}

@@ -39,9 +39,8 @@ var (
 // Lock order: a parent scope's mu before a child's.
 type Scope struct {
 	mu          sync.Mutex
-	ctx         scopeCtx
+	ctx         scopeCtx // ctx.Context is the standard cancelCtx; nil before Enter
 	base        detached
-	inner       context.Context
 	cancelInner context.CancelCauseFunc
 	task        *Task
 
@@ -52,10 +51,12 @@ type Scope struct {
 	stopForeign  func() bool
 	prevTask     *Scope // the task's innermost scope before this one was entered
 
-	deadline    time.Time
-	hasDeadline bool
-	timer       *time.Timer
+	// A CancelScope is allocated for every scope a program enters, and its
+	// size is most of what entering costs beyond context.WithCancel, so the
+	// deadline, which most scopes lack, lives apart.
+	dl *scopeDeadline
 
+	hasDeadline     bool
 	shield          bool
 	kind            uint8 // scopePlain, scopeGroup or scopeTask
 	state           uint8
@@ -63,8 +64,8 @@ type Scope struct {
 	deadlineFired   bool
 	parentCancelled bool
 	caught          bool
-	ownCause        error
-	parentCause     error
+	ownCause        *CancelledError
+	parentCause     *CancelledError // set while parentCancelled
 
 	// cause is what the scope's context was cancelled with, when that is a
 	// *CancelledError (as every cause anyio gives is): CancelErr returns it
@@ -72,9 +73,53 @@ type Scope struct {
 	cause atomic.Pointer[CancelledError]
 }
 
+// scopeDeadline is the deadline of a scope that has (or had) one.
+type scopeDeadline struct {
+	at    time.Time
+	timer *time.Timer
+}
+
+// ScopeDeadline is the storage of a scope's deadline, for a caller that
+// allocates it together with the scope (see UseDeadline).
+type ScopeDeadline = scopeDeadline
+
+// UseDeadline gives a scope that is not shared yet the storage for its
+// deadline, so that a scope made with a deadline (MoveOnAfter, FailAfter)
+// costs one allocation, not two.
+func (s *Scope) UseDeadline(d *ScopeDeadline) { s.dl = d }
+
+// setDeadlineLocked records t as the deadline; s.mu is held (or the scope is
+// not shared yet).
+func (s *Scope) setDeadlineLocked(t time.Time) {
+	if s.dl == nil {
+		s.dl = &scopeDeadline{}
+	}
+	s.dl.at, s.hasDeadline = t, true
+}
+
+// deadlineLocked returns the deadline; s.mu is held.
+func (s *Scope) deadlineLocked() (time.Time, bool) {
+	if s.dl == nil {
+		return time.Time{}, false
+	}
+	return s.dl.at, s.hasDeadline
+}
+
+// stopTimerLocked stops the deadline's timer, if any; s.mu is held.
+func (s *Scope) stopTimerLocked() {
+	if s.dl != nil && s.dl.timer != nil {
+		s.dl.timer.Stop()
+	}
+}
+
 // SetOptions sets the initial deadline and shield of a scope not yet entered.
 func (s *Scope) SetOptions(deadline time.Time, hasDeadline, shield bool) {
-	s.deadline, s.hasDeadline, s.shield = deadline, hasDeadline, shield
+	if hasDeadline {
+		s.setDeadlineLocked(deadline)
+	} else {
+		s.hasDeadline = false
+	}
+	s.shield = shield
 }
 
 // Enter enters the scope under parent and returns the context for its body.
@@ -95,8 +140,9 @@ func (s *Scope) EnterTask(parent context.Context, task *Task, track bool) contex
 	s.task = task
 	s.base.parent = parent
 	s.cancelParent = parent
-	s.inner, s.cancelInner = context.WithCancelCause(&s.base)
-	s.ctx = scopeCtx{Context: s.inner, s: s}
+	var inner context.Context
+	inner, s.cancelInner = context.WithCancelCause(&s.base)
+	s.ctx = scopeCtx{Context: inner, s: s}
 	if s.cancelCalled {
 		s.cancelWith(s.ownCause)
 	} else if s.hasDeadline {
@@ -112,7 +158,7 @@ func (s *Scope) EnterTask(parent context.Context, task *Task, track bool) contex
 
 // Context returns the context of an entered scope (nil before Enter).
 func (s *Scope) Context() context.Context {
-	if s.inner == nil {
+	if s.ctx.Context == nil {
 		return nil
 	}
 	return &s.ctx
@@ -129,8 +175,8 @@ func (s *Scope) link(parent context.Context) {
 			p.children.prev = s
 		}
 		p.children = s
-		if p.inner.Err() != nil {
-			s.parentDone(context.Cause(p.inner))
+		if p.ctx.Context.Err() != nil {
+			s.parentDone(context.Cause(p.ctx.Context))
 		}
 		p.mu.Unlock()
 		return
@@ -181,20 +227,30 @@ func (s *Scope) Reparent(parent context.Context) {
 
 // parentDone is called when the parent's cancellation reaches the scope.
 func (s *Scope) parentDone(cause error) {
+	ce := asCancelled(cause)
 	s.mu.Lock()
 	if s.state == scopeEntered && !s.parentCancelled {
 		s.parentCancelled = true
-		s.parentCause = cause
+		s.parentCause = ce
 		if !s.shield {
-			s.cancelLocked(cause)
+			s.cancelLocked(ce)
 		}
 	}
 	s.mu.Unlock()
 }
 
+// asCancelled returns cause as a *CancelledError. Every cause anyio gives a
+// scope's context is one; anything else is wrapped.
+func asCancelled(cause error) *CancelledError {
+	if ce, ok := cause.(*CancelledError); ok && ce != nil {
+		return ce
+	}
+	return &CancelledError{ctxErr: context.Canceled, cause: cause}
+}
+
 // cancelLocked cancels the scope's context and its children's. s.mu is held.
 func (s *Scope) cancelLocked(cause error) {
-	if s.inner.Err() != nil {
+	if s.ctx.Context.Err() != nil {
 		return
 	}
 	s.cancelWith(cause)
@@ -209,7 +265,7 @@ func (s *Scope) cancelLocked(cause error) {
 // there; a select with a default does not lock.
 func (s *Scope) isDone() bool {
 	select {
-	case <-s.inner.Done():
+	case <-s.ctx.Context.Done():
 		return true
 	default:
 		return false
@@ -221,7 +277,7 @@ func (s *Scope) isDone() bool {
 // only after the state left scopeEntered, so the cause recorded is the one
 // the context keeps.
 func (s *Scope) cancelWith(cause error) {
-	if s.inner.Err() == nil {
+	if s.ctx.Context.Err() == nil {
 		if ce, ok := cause.(*CancelledError); ok {
 			s.cause.Store(ce)
 		}
@@ -233,7 +289,7 @@ func (s *Scope) cancelWith(cause error) {
 // Cancelling a scope that has not been entered yet makes its body start
 // cancelled; cancelling an exited scope has no effect.
 func (s *Scope) Cancel(reason string) {
-	var cause error = plainCancel
+	cause := plainCancel
 	if reason != "" {
 		cause = NewCancelledError(reason)
 	}
@@ -267,21 +323,21 @@ func (s *Scope) CancelledCaught() bool {
 func (s *Scope) Cancelled() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.inner != nil && s.inner.Err() != nil || s.state == scopeNew && s.cancelCalled
+	return s.ctx.Context != nil && s.ctx.Context.Err() != nil || s.state == scopeNew && s.cancelCalled
 }
 
 // Deadline returns the scope's own deadline.
 func (s *Scope) Deadline() (time.Time, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.deadline, s.hasDeadline
+	return s.deadlineLocked()
 }
 
 // SetDeadline changes the deadline; a deadline in the past cancels an entered
 // scope at once.
 func (s *Scope) SetDeadline(t time.Time) {
 	s.mu.Lock()
-	s.deadline, s.hasDeadline = t, true
+	s.setDeadlineLocked(t)
 	if s.state == scopeEntered {
 		s.armLocked()
 	}
@@ -292,33 +348,29 @@ func (s *Scope) SetDeadline(t time.Time) {
 func (s *Scope) ClearDeadline() {
 	s.mu.Lock()
 	s.hasDeadline = false
-	if s.timer != nil {
-		s.timer.Stop()
-	}
+	s.stopTimerLocked()
 	s.mu.Unlock()
 }
 
 func (s *Scope) armLocked() {
-	d := time.Until(s.deadline)
+	d := time.Until(s.dl.at)
 	if d <= 0 {
-		if s.timer != nil {
-			s.timer.Stop()
-		}
+		s.stopTimerLocked()
 		s.deadlineExpiredLocked()
 		return
 	}
-	if s.timer == nil {
-		s.timer = time.AfterFunc(d, s.onTimer)
+	if s.dl.timer == nil {
+		s.dl.timer = time.AfterFunc(d, s.onTimer)
 	} else {
-		s.timer.Reset(d)
+		s.dl.timer.Reset(d)
 	}
 }
 
 func (s *Scope) onTimer() {
 	s.mu.Lock()
 	if s.state == scopeEntered && s.hasDeadline {
-		if d := time.Until(s.deadline); d > 0 {
-			s.timer.Reset(d)
+		if d := time.Until(s.dl.at); d > 0 {
+			s.dl.timer.Reset(d)
 		} else {
 			s.deadlineExpiredLocked()
 		}
@@ -327,7 +379,7 @@ func (s *Scope) onTimer() {
 }
 
 func (s *Scope) deadlineExpiredLocked() {
-	if s.inner.Err() == nil {
+	if s.ctx.Context.Err() == nil {
 		s.deadlineFired = true
 		s.cancelLocked(deadlineCancel)
 	}
@@ -354,7 +406,8 @@ func (s *Scope) SetShield(v bool) {
 // effectiveDeadline is the earliest deadline that applies to the scope.
 func (s *Scope) effectiveDeadline() (time.Time, bool) {
 	s.mu.Lock()
-	d, ok, shield, parent := s.deadline, s.hasDeadline, s.shield, s.cancelParent
+	d, ok := s.deadlineLocked()
+	shield, parent := s.shield, s.cancelParent
 	s.mu.Unlock()
 	if !shield && parent != nil {
 		if pd, pok := parent.Deadline(); pok && (!ok || pd.Before(d)) {
@@ -368,7 +421,7 @@ func (s *Scope) effectiveDeadline() (time.Time, bool) {
 // the scope's own to swallow: the scope cancelled itself (Cancel or its
 // deadline) and no cancellation from outside is visible through the shield.
 func (s *Scope) swallowsLocked() bool {
-	if s.inner.Err() == nil || !(s.cancelCalled || s.deadlineFired) {
+	if s.ctx.Context.Err() == nil || !(s.cancelCalled || s.deadlineFired) {
 		return false
 	}
 	if s.shield {
@@ -434,9 +487,7 @@ func (s *Scope) Abort() {
 // exitLocked finishes the exit; it unlocks s.mu.
 func (s *Scope) exitLocked() {
 	s.state = scopeExited
-	if s.timer != nil {
-		s.timer.Stop()
-	}
+	s.stopTimerLocked()
 	s.mu.Unlock()
 	s.unlink()
 	// Not cancelWith: nobody waits on an exited scope in bulk, so its
@@ -462,7 +513,8 @@ func (s *Scope) CaughtTimeout() bool {
 func (s *Scope) State() (cancelled, shield bool, deadline time.Time, hasDeadline bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.inner != nil && s.inner.Err() != nil, s.shield, s.deadline, s.hasDeadline
+	deadline, hasDeadline = s.deadlineLocked()
+	return s.ctx.Context != nil && s.ctx.Context.Err() != nil, s.shield, deadline, hasDeadline
 }
 
 // Task returns the task that entered the scope.

@@ -133,7 +133,7 @@ func (t *Task) CurrentScope() *Scope {
 // cancelled, so that its next blocking call will fail.
 func (t *Task) HasPendingCancellation() bool {
 	if s := t.CurrentScope(); s != nil {
-		return s.inner != nil && s.inner.Err() != nil
+		return s.ctx.Context != nil && s.ctx.Context.Err() != nil
 	}
 	return t.x != nil && t.x.base != nil && t.x.base.Err() != nil
 }
