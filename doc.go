@@ -156,9 +156,24 @@
 //     [DelimiterNotFoundError], [CalledProcessError].
 //   - Typed attributes: [TypedAttribute], [NewTypedAttribute],
 //     [TypedAttributeProvider], [Extra], [ExtraOr], [MergeAttributes].
+//   - Synchronization: [Event], [Lock], [Condition], [Semaphore],
+//     [CapacityLimiter], [ResourceGuard].
+//   - Streams: [ByteStream], [ObjectStream] and the other stream interfaces,
+//     [Listener], [NewMemoryObjectStream], [Iterate], [IterateBytes],
+//     [MultiListener], [CloseForcefully]; adapters [WrapConn], [AsConn],
+//     [AsReader], [AsWriter].
+//   - Networking: [ConnectTCP], [CreateTCPListener], [ConnectUnix],
+//     [CreateUnixListener], [CreateUDPSocket], [CreateConnectedUDPSocket],
+//     the UNIX datagram sockets, [GetAddrInfo], [GetNameInfo],
+//     [WaitReadable], [WaitWritable], [WrapListener], [WrapPacketConn],
+//     [TCPConnectable], [UNIXConnectable], [SocketAttribute].
 //   - Package lowlevel: checkpoints and run variables.
+//   - Packages streams/buffered, streams/text, streams/stapled,
+//     streams/file and streams/tlsstream: the stream wrappers.
+//   - Package anyiotest: test helpers (stream conformance suites, a
+//     certificate authority, free ports).
 //
-// The rest of AnyIO (synchronization primitives, streams, networking,
-// subprocesses, threads, portals) is being ported; docs/FEATURES.md in the
+// Subprocesses, signals, async files and paths, worker threads, blocking
+// portals and worker processes are not ported yet; docs/FEATURES.md in the
 // repository lists every AnyIO feature with its Go name and state.
 package anyio
