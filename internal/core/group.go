@@ -36,7 +36,9 @@ type Group struct {
 
 	mu       sync.Mutex
 	active   bool
-	children *Task // head of the list of children, some of which may have exited
+	children *Task  // head of the list of children, some of which may have exited
+	slab     []Task // tasks not handed out yet (see newChild)
+	slabSize int
 	joinCh   chan struct{}
 	errs     []error
 	panics   []*PanicError
@@ -369,7 +371,7 @@ func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *Star
 	t.scopeCtx = nil // its context is its own scope's
 	x := t.extra()
 	x.ownScope = &Scope{kind: scopeTask}
-	x.parentID.Store(parent.id)
+	x.parentID.Store(parent.ID())
 	st := &StartState{g: g, t: t, caller: caller, done: make(chan struct{})}
 	g.addChildLocked(t)
 	g.mu.Unlock()
@@ -438,7 +440,7 @@ func (st *StartState) Started(v any) {
 	st.started = true
 	st.value = v
 	st.mu.Unlock()
-	st.t.SetParentID(st.g.host.id)
+	st.t.SetParentID(st.g.host.ID())
 	st.t.x.ownScope.Reparent(st.g.Scope.Context())
 	st.caller.Wake()
 	close(st.done)

@@ -27,7 +27,7 @@ const (
 type Task struct {
 	*scopeCtx // a StartSoon child is its own context (see context.go); nil for other tasks
 
-	id    uint64
+	id    atomic.Uint64 // assigned on first use (see ID)
 	pc    uintptr
 	group *Group     // the group the task is a child of; nil for the root of a Run
 	next  *Task      // the next in group.children
@@ -63,7 +63,19 @@ type WaitInfo struct {
 
 // newChild returns a child task of g; the caller links it into g.
 func newChild(g *Group, name string, pc uintptr) *Task {
-	t := &Task{scopeCtx: &g.Scope.ctx, id: lastTaskID.Add(1), pc: pc, group: g}
+	// Tasks are carved out of small slabs (g.mu is held): one allocation
+	// serves several spawns, which is most of what a spawn costs beyond
+	// the goroutine itself. A slab lives as long as any of its tasks is
+	// referenced, at most taskSlab tasks' worth of memory.
+	// Slabs grow from one task to taskSlab, so a small group does not
+	// pay for tasks it never starts.
+	if len(g.slab) == 0 {
+		g.slabSize = min(max(2*g.slabSize, 1), taskSlab)
+		g.slab = make([]Task, g.slabSize)
+	}
+	t := &g.slab[0]
+	g.slab = g.slab[1:]
+	t.scopeCtx, t.pc, t.group = &g.Scope.ctx, pc, g
 	if name != "" {
 		t.x = &taskExtra{name: name}
 	}
@@ -77,8 +89,24 @@ func (t *Task) extra() *taskExtra {
 	return t.x
 }
 
+// taskSlab is how many tasks newChild allocates at once.
+const taskSlab = 8
+
 // ID returns the task's unique ID.
-func (t *Task) ID() uint64 { return t.id }
+//
+// IDs are assigned on first use rather than at spawn, which keeps a
+// process-wide counter off the spawn path; they are unique but say nothing
+// about the order in which tasks started.
+func (t *Task) ID() uint64 {
+	if id := t.id.Load(); id != 0 {
+		return id
+	}
+	id := lastTaskID.Add(1)
+	if t.id.CompareAndSwap(0, id) {
+		return id
+	}
+	return t.id.Load()
+}
 
 // ParentID returns the ID of the task that started this one (0 for a root).
 func (t *Task) ParentID() uint64 {
@@ -88,7 +116,7 @@ func (t *Task) ParentID() uint64 {
 		}
 	}
 	if t.group != nil {
-		return t.group.host.id
+		return t.group.host.ID()
 	}
 	return 0
 }
@@ -245,7 +273,7 @@ type Run struct {
 // context over parent.
 func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Context) {
 	r := &Run{}
-	r.root = &Task{id: lastTaskID.Add(1), pc: pc, x: &taskExtra{name: name, run: r, base: parent}}
+	r.root = &Task{pc: pc, x: &taskExtra{name: name, run: r, base: parent}}
 	r.running.Store(1)
 	return r, &rootCtx{Context: parent, t: r.root}
 }
