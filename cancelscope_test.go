@@ -151,9 +151,14 @@ func TestCancelScopeLevelTriggeredWhileBlocked(t *testing.T) {
 func TestCancelScopeChildStartsInCancelledGroup(t *testing.T) {
 	scRun(t, func(ctx context.Context) error {
 		var marker atomic.Int32
+		// A Go child runs in parallel at once (AnyIO's waits for the host
+		// to yield), so the gate holds it before its checkpoint until the
+		// group has been cancelled.
+		gate := make(chan struct{})
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				marker.Store(1)
+				<-gate
 				if err := lowlevel.Checkpoint(ctx); err != nil {
 					return err
 				}
@@ -161,6 +166,7 @@ func TestCancelScopeChildStartsInCancelledGroup(t *testing.T) {
 				return nil
 			})
 			tg.CancelScope().Cancel()
+			close(gate)
 			return nil
 		})
 		if err != nil {
