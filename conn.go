@@ -202,36 +202,12 @@ func (s *connStream) mapErr(err error) error {
 	return fmt.Errorf("%w: %w", ErrBrokenResource, err)
 }
 
-// connAttributes returns the typed attributes of c.
+// connAttributes returns the typed attributes of c: its socket attributes,
+// over any typed attributes c offers itself.
 func connAttributes(c net.Conn) map[any]func() any {
-	var attrs map[any]func() any
+	attrs := socketAttributes(c.LocalAddr(), c.RemoteAddr(), c)
 	if p, ok := c.(TypedAttributeProvider); ok {
-		attrs = MergeAttributes(p.ExtraAttributes())
-	} else {
-		attrs = make(map[any]func() any)
-	}
-	local, remote := c.LocalAddr(), c.RemoteAddr()
-	if local != nil {
-		attrs[SocketAttribute.LocalAddress] = func() any { return local }
-	}
-	if remote != nil {
-		attrs[SocketAttribute.RemoteAddress] = func() any { return remote }
-	}
-	if port, ok := addrPort(local); ok {
-		attrs[SocketAttribute.LocalPort] = func() any { return port }
-	}
-	if port, ok := addrPort(remote); ok {
-		attrs[SocketAttribute.RemotePort] = func() any { return port }
-	}
-	var raw syscall.RawConn
-	if sc, ok := c.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			raw = rc
-			attrs[SocketAttribute.RawSocket] = func() any { return rc }
-		}
-	}
-	if fam, ok := addrFamily(local, raw); ok {
-		attrs[SocketAttribute.Family] = func() any { return fam }
+		return MergeAttributes(p.ExtraAttributes(), attrs)
 	}
 	return attrs
 }
