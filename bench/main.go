@@ -105,7 +105,7 @@ type metrics map[string][]float64
 func main() {
 	rounds := flag.Int("rounds", 10, "number of interleaved rounds")
 	filter := flag.String("bench", ".", "run only the targets whose name or benchmark matches this regexp")
-	scale := flag.Bool("scale", false, "include the heavy benchmarks (a million tasks)")
+	scale := flag.Bool("scale", false, "include the heavy benchmarks (a million tasks, 10,000 connections)")
 	benchtime := flag.String("benchtime", "", "passed to -test.benchtime (default: the testing package's 1s)")
 	verbose := flag.Bool("v", false, "print every benchmark result line")
 	flag.Usage = func() {
