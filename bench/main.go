@@ -17,7 +17,7 @@
 //
 //	go run ./bench                  # 10 rounds of every pair but the heavy ones
 //	go run ./bench -rounds 20 -bench 'spawn|scope'
-//	go run ./bench -scale           # also the one-million-task benchmark
+//	go run ./bench -scale           # also the heavy ones: a million tasks, 10,000 connections
 //
 // A missed target prints MISS; bench exits non-zero only when it cannot run
 // (a bad flag, a build failure, a benchmark that fails or reports nothing).
