@@ -184,6 +184,8 @@ func (s *connStream) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	defer s.rop.Release()
+	defer s.wop.Release()
 	if err := s.c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}

@@ -95,6 +95,8 @@ func (d *dgram) Close(ctx context.Context) error {
 	if d.closed.Swap(true) {
 		return nil
 	}
+	defer d.rop.Release()
+	defer d.wop.Release()
 	if err := d.pc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}

@@ -180,6 +180,7 @@ func (l *socketListener) Close(ctx context.Context) error {
 	if l.closed.Swap(true) {
 		return nil
 	}
+	defer l.op.Release()
 	if err := l.l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}

@@ -121,6 +121,7 @@ func waitPoll(ctx context.Context, c PollableConn, write bool) error {
 		setDeadline, wait = c.SetWriteDeadline, rc.Write
 	}
 	var op cancelio.Op
+	defer op.Release()
 	_, err, cancelled := op.Do(ctx, setDeadline, func() (int, error) {
 		return 0, wait(func(fd uintptr) bool {
 			return w.closing.Load() || pollNow(fd, write)

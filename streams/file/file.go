@@ -101,6 +101,7 @@ func (b *base) Close(ctx context.Context) error {
 	if b.closed.Swap(true) {
 		return nil
 	}
+	defer b.op.Release()
 	if err := b.f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return err
 	}
