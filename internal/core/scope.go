@@ -430,14 +430,6 @@ func (s *Scope) swallowsLocked() bool {
 	return !s.parentCancelled && (s.cancelParent == nil || s.cancelParent.Err() == nil)
 }
 
-// OwnCancellation reports whether the scope is cancelled by its own doing with
-// no outside cancellation visible: the cancellations it would swallow.
-func (s *Scope) OwnCancellation() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.swallowsLocked()
-}
-
 // Exit leaves the scope after its body returned err and applies AnyIO's rule:
 // a cancellation error is swallowed by the outermost cancelled scope up to the
 // first shield, when that scope caused it. It returns what the caller of the

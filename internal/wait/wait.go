@@ -158,9 +158,6 @@ func (w *Waiter[T]) Signal() { w.ch <- struct{}{} }
 // Ctx returns the waiter's context.
 func (w *Waiter[T]) Ctx() context.Context { return w.ctx }
 
-// Queued reports whether the waiter is still in its queue.
-func (w *Waiter[T]) Queued() bool { return w.queued }
-
 // Wake hands off to a waiter already removed from its queue (by PopReady or
 // Remove): the caller holds the primitive's mutex and has set Handed and Val.
 func (w *Waiter[T]) Wake() {
@@ -222,9 +219,6 @@ func (q *Queue[T]) Live() int {
 	}
 	return n
 }
-
-// Front returns the first waiter, or nil.
-func (q *Queue[T]) Front() *Waiter[T] { return q.head }
 
 // PopReady removes and returns the first waiter whose context is not done.
 // Waiters with a done context are removed on the way: they will find

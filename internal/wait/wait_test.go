@@ -42,7 +42,7 @@ func TestAwaitHandOff(t *testing.T) {
 		if ok := <-res; !ok || w.Val != 42 || !w.Handed {
 			t.Errorf("Await = %v with Val %d, Handed %v, want true, 42, true", ok, w.Val, w.Handed)
 		}
-		if q.Len() != 0 || w.Queued() {
+		if q.Len() != 0 || w.queued {
 			t.Error("the waiter is still queued")
 		}
 	})
@@ -61,7 +61,7 @@ func TestAwaitCancelled(t *testing.T) {
 		if ok := <-res; ok || w.Handed {
 			t.Errorf("Await = %v, Handed %v, want false, false", ok, w.Handed)
 		}
-		if q.Len() != 0 || w.Queued() {
+		if q.Len() != 0 || w.queued {
 			t.Error("the cancelled waiter is still queued")
 		}
 	})
