@@ -52,7 +52,7 @@ func GetRunningTasks(ctx context.Context) []TaskInfo {
 	walk = func(t *core.Task) {
 		out = append(out, taskInfo(t))
 		for _, g := range reversed(t.Groups()) {
-			for _, c := range reversed(g.Children()) {
+			for _, c := range g.Children() {
 				walk(c)
 			}
 		}
@@ -111,7 +111,7 @@ func DumpTasks(ctx context.Context, w io.Writer) error {
 		}
 		for _, g := range reversed(t.Groups()) {
 			fmt.Fprintf(&b, "%s  task group%s\n", ind, scopeState(g.Scope, now))
-			for _, c := range reversed(g.Children()) {
+			for _, c := range g.Children() {
 				walk(c, depth+2)
 			}
 		}

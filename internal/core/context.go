@@ -38,9 +38,17 @@ func (c *scopeCtx) Deadline() (time.Time, bool) { return c.s.effectiveDeadline()
 func (c *scopeCtx) String() string { return "anyio.CancelScope.Context" }
 
 // A child task started with StartSoon is its own context: the group's scope
-// context (Task.scopeCtx) with the child's identity. That saves a field and
-// an indirection in every task; other tasks (the root of a Run, a Start
-// child) have a nil scopeCtx and are never used as a context.
+// context with the child's identity. That saves an allocation in every spawn;
+// other tasks (the root of a Run, a Start child) are never used as a context.
+
+// Deadline returns the effective deadline of the group's scope.
+func (t *Task) Deadline() (time.Time, bool) { return t.group.Scope.effectiveDeadline() }
+
+// Done returns the Done channel of the group's scope.
+func (t *Task) Done() <-chan struct{} { return t.group.Scope.ctx.Context.Done() }
+
+// Err returns the error of the group's scope context.
+func (t *Task) Err() error { return t.group.Scope.ctx.Context.Err() }
 
 // Value returns the task for taskKey, and otherwise what the group's scope
 // context holds.
@@ -48,7 +56,7 @@ func (t *Task) Value(key any) any {
 	if key == taskKey {
 		return t
 	}
-	return t.scopeCtx.Value(key)
+	return t.group.Scope.ctx.Value(key)
 }
 
 func (t *Task) String() string { return "anyio.Task(" + t.Name() + ").Context" }
@@ -84,7 +92,7 @@ func ScopeOf(ctx context.Context) *Scope {
 	case *scopeCtx:
 		return c.s
 	case *Task:
-		return c.s
+		return c.group.Scope
 	}
 	s, _ := ctx.Value(scopeKey).(*Scope)
 	return s
@@ -120,7 +128,7 @@ func directScope(ctx context.Context) *Scope {
 	case *scopeCtx:
 		return c.s
 	case *Task:
-		return c.s
+		return c.group.Scope
 	}
 	s := ScopeOf(ctx)
 	if s != nil && s.ctx.Context != nil && ctx.Done() == s.ctx.Context.Done() {

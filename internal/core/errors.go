@@ -114,7 +114,7 @@ func CancelErr(ctx context.Context) error {
 	case *scopeCtx:
 		s = c.s
 	case *Task:
-		s = c.s
+		s = c.group.Scope
 	}
 	if s != nil {
 		if ce := s.cause.Load(); ce != nil && s.isDone() {

@@ -30,18 +30,19 @@ type Group struct {
 	// lock off the path of every finishing child, which is what spawning
 	// and mass cancellation cost most.
 	n         atomic.Int64
-	listLen   atomic.Int64 // tasks in the list, exited ones included; written under mu
+	listLen   atomic.Int64 // tasks in g.slabs, exited and unused ones included; written under mu
 	joining   atomic.Bool  // the host waits in join; set under mu
 	cancelled atomic.Bool  // a child returned a cancellation error (and so cancelled the group)
 
-	mu       sync.Mutex
-	active   bool
-	children *Task  // head of the list of children, some of which may have exited
-	slab     []Task // tasks not handed out yet (see newChild)
-	slabSize int
-	joinCh   chan struct{}
-	errs     []error
-	panics   []*PanicError
+	mu      sync.Mutex
+	active  bool
+	own     [groupTasks]Task // the first children (see addChildLocked)
+	ownUsed int              // tasks handed out of own
+	slabs   *slab            // the later children, newest slab first; some may have exited
+	used    int              // tasks handed out of g.slabs (the newest slab)
+	joinCh  chan struct{}
+	errs    []error
+	panics  []*PanicError
 
 	prev, next *Group // siblings in host.groups
 }
@@ -55,11 +56,12 @@ func (g *Group) Enter(ctx context.Context, host *Task) context.Context {
 	g.Scope.kind = scopeGroup
 	c := g.Scope.EnterTask(ctx, host, true)
 	g.run.groupsMu.Lock()
-	g.next = host.groups
-	if host.groups != nil {
-		host.groups.prev = g
+	hx := host.extra()
+	g.next = hx.groups
+	if hx.groups != nil {
+		hx.groups.prev = g
 	}
-	host.groups = g
+	hx.groups = g
 	g.run.groupsMu.Unlock()
 	return c
 }
@@ -74,46 +76,117 @@ func (g *Group) checkActive(op string) {
 	}
 }
 
-func (g *Group) addChildLocked(t *Task) {
+// addChildLocked hands out a new child task of g (g.mu is held); the
+// caller starts it.
+func (g *Group) addChildLocked(name string, pc uintptr, kind uint8) *Task {
 	if n := g.n.Load(); n == 0 {
 		g.dropListLocked()
 	} else if g.listLen.Load() > 2*n+64 {
 		g.sweepLocked()
 	}
-	t.next = g.children
-	g.children = t
-	g.listLen.Add(1)
+	// Tasks are carved out of slabs: one allocation serves several spawns,
+	// which is most of what a spawn costs beyond the goroutine itself, and
+	// the slabs are the list of children, so that a spawn links nothing.
+	// The first children live in the group itself, so that a small group
+	// pays for no slab. A slab lives as long as any of its tasks is
+	// referenced: at most taskSlab tasks' worth of memory.
+	var t *Task
+	if g.ownUsed < groupTasks {
+		t = &g.own[g.ownUsed]
+		g.ownUsed++
+	} else {
+		if g.slabs == nil || g.used == taskSlab {
+			g.slabs = &slab{next: g.slabs}
+			g.used = 0
+			g.listLen.Add(taskSlab)
+		}
+		t = &g.slabs.tasks[g.used]
+		g.used++
+	}
+	t.group, t.pc, t.kind = g, pc, kind
+	if name != "" {
+		t.x.Store(&taskExtra{name: name})
+	}
 	g.n.Add(1)
+	return t
 }
 
-// dropListLocked forgets the list once every child in it has exited.
+const (
+	groupTasks = 2 // tasks in the group itself
+	taskSlab   = 7 // tasks in a slab: 7 of 40 bytes and a link fill a 288-byte size class
+)
+
+// slab is an allocation of child tasks, linked into Group.slabs.
+type slab struct {
+	next  *slab
+	tasks [taskSlab]Task
+}
+
+// dropListLocked forgets the slabs once every child in them has exited,
+// but the newest while it has tasks to hand out.
 func (g *Group) dropListLocked() {
-	g.children = nil
+	if s := g.slabs; s != nil && g.used < taskSlab {
+		s.next = nil
+		g.listLen.Store(taskSlab)
+		return
+	}
+	g.slabs = nil
 	g.listLen.Store(0)
 }
 
-// sweepLocked unlinks the children that have exited.
+// sweepLocked forgets the slabs whose children have all exited.
 func (g *Group) sweepLocked() {
 	var n int64
-	link := &g.children
-	for t := g.children; t != nil; {
-		next := t.next
-		if t.exited.Load() {
-			*link = next
-			t.next = nil
-		} else {
-			n++
-			link = &t.next
+	link := &g.slabs
+	for s := g.slabs; s != nil; s = s.next {
+		if (s == g.slabs && g.used < taskSlab) || !s.allExited() {
+			*link = s
+			link = &s.next
+			n += taskSlab
 		}
-		t = next
 	}
+	*link = nil
 	g.listLen.Store(n)
+}
+
+func (s *slab) allExited() bool {
+	for i := range s.tasks {
+		if s.tasks[i].state.Load() != taskExited {
+			return false
+		}
+	}
+	return true
+}
+
+// handedOut calls f for every child task handed out, oldest first, and
+// stops early if f returns false; g.mu is held.
+func (g *Group) handedOut(f func(t *Task) bool) {
+	for i := range g.ownUsed {
+		if !f(&g.own[i]) {
+			return
+		}
+	}
+	var slabs []*slab
+	for s := g.slabs; s != nil; s = s.next {
+		slabs = append(slabs, s)
+	}
+	for i := len(slabs) - 1; i >= 0; i-- {
+		n := taskSlab
+		if i == 0 {
+			n = g.used
+		}
+		for j := range n {
+			if !f(&slabs[i].tasks[j]) {
+				return
+			}
+		}
+	}
 }
 
 // exitChild records that child t has finished, and wakes the host if it
 // waits in join and t was the last child.
 func (g *Group) exitChild(t *Task) {
-	t.exited.Store(true)
+	t.state.Store(taskExited)
 	n := g.n.Add(-1)
 	if n == 0 {
 		// joining is set before join reads n: if it is unset here, join
@@ -151,8 +224,7 @@ func (g *Group) exitChild(t *Task) {
 func (g *Group) StartSoon(fn func(context.Context) error, name string, pc uintptr) {
 	g.mu.Lock()
 	g.checkActive("StartSoon")
-	t := newChild(g, name, pc)
-	g.addChildLocked(t)
+	t := g.addChildLocked(name, pc, taskSoon)
 	g.mu.Unlock()
 	g.run.taskStarted()
 	go runChild(t, fn)
@@ -220,8 +292,8 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	if cancel != "" && !g.Scope.Cancelled() {
 		g.Scope.Cancel(cancel)
 	}
-	if t.x != nil && t.x.ownScope != nil {
-		t.x.ownScope.Exit(nil)
+	if t.kind == taskStarted {
+		t.x.Load().ownScope.Exit(nil)
 	}
 	g.exitChild(t)
 	g.run.taskExited()
@@ -257,7 +329,7 @@ func (g *Group) Finish(bodyErr error, bodyPanic error) error {
 	if g.prev != nil {
 		g.prev.next = g.next
 	} else {
-		h.groups = g.next
+		h.x.Load().groups = g.next
 	}
 	if g.next != nil {
 		g.next.prev = g.prev
@@ -315,16 +387,17 @@ func (g *Group) join() {
 	g.host.Unpark()
 }
 
-// Children returns the group's running children.
+// Children returns the group's running children, in the order they started.
 func (g *Group) Children() []*Task {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var ts []*Task
-	for t := g.children; t != nil; t = t.next {
-		if !t.exited.Load() {
+	g.handedOut(func(t *Task) bool {
+		if t.state.Load() != taskExited {
 			ts = append(ts, t)
 		}
-	}
+		return true
+	})
 	return ts
 }
 
@@ -334,7 +407,11 @@ func (t *Task) Groups() []*Group {
 	r.groupsMu.Lock()
 	defer r.groupsMu.Unlock()
 	var gs []*Group
-	for g := t.groups; g != nil; g = g.next {
+	x := t.x.Load()
+	if x == nil {
+		return nil
+	}
+	for g := x.groups; g != nil; g = g.next {
 		gs = append(gs, g)
 	}
 	return gs
@@ -367,13 +444,11 @@ func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *Star
 	if parent == nil {
 		parent = g.host
 	}
-	t := newChild(g, name, pc)
-	t.scopeCtx = nil // its context is its own scope's
+	t := g.addChildLocked(name, pc, taskStarted)
 	x := t.extra()
 	x.ownScope = &Scope{kind: scopeTask}
 	x.parentID.Store(parent.ID())
 	st := &StartState{g: g, t: t, caller: caller, done: make(chan struct{})}
-	g.addChildLocked(t)
 	g.mu.Unlock()
 	child := x.ownScope.EnterTask(ctx, t, true)
 	g.run.taskStarted()
@@ -419,7 +494,7 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 		}
 		// Not started: the result is the caller's; the group only forgets
 		// the child.
-		t.x.ownScope.Exit(nil)
+		t.x.Load().ownScope.Exit(nil)
 		g.exitChild(t)
 		st.caller.Wake()
 		close(st.done)
@@ -441,7 +516,7 @@ func (st *StartState) Started(v any) {
 	st.value = v
 	st.mu.Unlock()
 	st.t.SetParentID(st.g.host.ID())
-	st.t.x.ownScope.Reparent(st.g.Scope.Context())
+	st.t.x.Load().ownScope.Reparent(st.g.Scope.Context())
 	st.caller.Wake()
 	close(st.done)
 }

@@ -151,7 +151,7 @@ func (s *Scope) EnterTask(parent context.Context, task *Task, track bool) contex
 	s.mu.Unlock()
 	s.link(parent)
 	if track && task != nil {
-		s.prevTask = task.scope.Swap(s)
+		s.prevTask = task.enteredScope(s)
 	}
 	return &s.ctx
 }
@@ -486,8 +486,8 @@ func (s *Scope) exitLocked() {
 	// cause need not be recorded (CancelErr then asks context.Cause), and
 	// every scope's exit saves an atomic store.
 	s.cancelInner(exitedCause)
-	if t := s.task; t != nil && t.scope.Load() == s {
-		t.scope.Store(s.prevTask)
+	if t := s.task; t != nil {
+		t.leftScope(s, s.prevTask)
 	}
 }
 

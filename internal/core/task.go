@@ -15,43 +15,65 @@ var lastTaskID atomic.Uint64
 const (
 	taskRunning uint32 = iota
 	taskParked
-	taskWoken // handed something by another task; counted as running again
+	taskWoken  // handed something by another task; counted as running again
+	taskExited // a group child that has finished (see Group.exitChild)
 )
 
 // Task is an anyio task: the root of a Run or a goroutine started by a task
 // group.
 //
-// A Task is allocated for every StartSoon, so it is kept small (96 bytes):
-// what only some tasks need lives in taskExtra, and what the task's group
-// knows (the Run, the parent) is read from the group.
+// A Task is allocated for every StartSoon, and its size is most of what a
+// spawn allocates beyond the goroutine itself (and so most of the garbage
+// collection a spawn causes), so it is kept to 40 bytes: what only some
+// tasks need lives apart, made on first use: the record of a wait in
+// taskWait, the rest (an ID once asked for, a name, entered scopes, hosted
+// groups) in taskExtra.
 type Task struct {
-	*scopeCtx // a StartSoon child is its own context (see context.go); nil for other tasks
-
-	id    atomic.Uint64 // assigned on first use (see ID)
+	group *Group // the group the task is a child of; nil for the root of a Run
+	x     atomic.Pointer[taskExtra]
+	wait  atomic.Pointer[taskWait] // made on the first park
 	pc    uintptr
-	group *Group     // the group the task is a child of; nil for the root of a Run
-	next  *Task      // the next in group.children
-	x     *taskExtra // nil for an unnamed StartSoon child; set before the task is published
-
-	state   atomic.Uint32
-	exited  atomic.Bool // a child that has finished (see Group.exitChild)
-	waiting atomic.Pointer[WaitInfo]
-	// waitDone holds the Done channel (a <-chan struct{}) of the context
-	// the parked task waits on, if it waits on one: once it is closed, the
-	// task is about to run although nobody called Wake.
-	waitDone atomic.Value
-	scope    atomic.Pointer[Scope] // innermost scope entered by the task; nil: the group's (see CurrentScope)
-
-	groups *Group // groups hosted by the task (head of a list); guarded by Run.groupsMu
+	state atomic.Uint32 // taskRunning, taskParked, taskWoken or taskExited
+	kind  uint8         // taskSoon, taskStarted or taskRoot; set before the task is published
 }
+
+// Task kinds.
+const (
+	taskSoon    uint8 = iota // a StartSoon child: its own context (see context.go)
+	taskStarted              // a Start child: its context is its own scope's
+	taskRoot                 // the root of a Run
+)
 
 // taskExtra holds what only some tasks have.
 type taskExtra struct {
+	id       atomic.Uint64 // assigned on first use (see ID)
 	name     string
-	run      *Run            // the root's Run (a child's is its group's)
-	base     context.Context // the parent context of a Run's root task
-	ownScope *Scope          // scope of a Start child
-	parentID atomic.Uint64   // a Start child's parent: the caller, then the group's host
+	run      *Run                  // the root's Run (a child's is its group's)
+	base     context.Context       // the parent context of a Run's root task
+	ownScope *Scope                // scope of a Start child
+	parentID atomic.Uint64         // a Start child's parent: the caller, then the group's host
+	scope    atomic.Pointer[Scope] // innermost scope entered by the task; nil: the group's (see CurrentScope)
+	groups   *Group                // groups hosted by the task (head of a list); guarded by Run.groupsMu
+}
+
+// taskWait is what a task that parks records of its wait.
+type taskWait struct {
+	info atomic.Pointer[WaitInfo] // what the task is parked on; nil while it runs
+	// done holds the Done channel (a <-chan struct{}) of the context the
+	// parked task waits on, if it waits on one: once it is closed, the task
+	// is about to run although nobody called Wake.
+	done atomic.Value
+}
+
+// waitRecord returns the task's taskWait, making it on first use; only the
+// task itself calls it.
+func (t *Task) waitRecord() *taskWait {
+	if w := t.wait.Load(); w != nil {
+		return w
+	}
+	w := new(taskWait)
+	t.wait.Store(w)
+	return w
 }
 
 // WaitInfo says what a parked task waits on.
@@ -61,36 +83,18 @@ type WaitInfo struct {
 	Until time.Time // when the wait ends by itself, if it does
 }
 
-// newChild returns a child task of g; the caller links it into g.
-func newChild(g *Group, name string, pc uintptr) *Task {
-	// Tasks are carved out of small slabs (g.mu is held): one allocation
-	// serves several spawns, which is most of what a spawn costs beyond
-	// the goroutine itself. A slab lives as long as any of its tasks is
-	// referenced, at most taskSlab tasks' worth of memory.
-	// Slabs grow from one task to taskSlab, so a small group does not
-	// pay for tasks it never starts.
-	if len(g.slab) == 0 {
-		g.slabSize = min(max(2*g.slabSize, 1), taskSlab)
-		g.slab = make([]Task, g.slabSize)
-	}
-	t := &g.slab[0]
-	g.slab = g.slab[1:]
-	t.scopeCtx, t.pc, t.group = &g.Scope.ctx, pc, g
-	if name != "" {
-		t.x = &taskExtra{name: name}
-	}
-	return t
-}
-
+// extra returns the task's taskExtra, making it on first use. Any goroutine
+// may call it.
 func (t *Task) extra() *taskExtra {
-	if t.x == nil {
-		t.x = new(taskExtra)
+	if x := t.x.Load(); x != nil {
+		return x
 	}
-	return t.x
+	x := new(taskExtra)
+	if t.x.CompareAndSwap(nil, x) {
+		return x
+	}
+	return t.x.Load()
 }
-
-// taskSlab is how many tasks newChild allocates at once.
-const taskSlab = 8
 
 // ID returns the task's unique ID.
 //
@@ -98,20 +102,21 @@ const taskSlab = 8
 // process-wide counter off the spawn path; they are unique but say nothing
 // about the order in which tasks started.
 func (t *Task) ID() uint64 {
-	if id := t.id.Load(); id != 0 {
+	x := t.extra()
+	if id := x.id.Load(); id != 0 {
 		return id
 	}
 	id := lastTaskID.Add(1)
-	if t.id.CompareAndSwap(0, id) {
+	if x.id.CompareAndSwap(0, id) {
 		return id
 	}
-	return t.id.Load()
+	return x.id.Load()
 }
 
 // ParentID returns the ID of the task that started this one (0 for a root).
 func (t *Task) ParentID() uint64 {
-	if t.x != nil {
-		if id := t.x.parentID.Load(); id != 0 {
+	if x := t.x.Load(); x != nil {
+		if id := x.parentID.Load(); id != 0 {
 			return id
 		}
 	}
@@ -123,20 +128,20 @@ func (t *Task) ParentID() uint64 {
 
 // SetParentID changes the parent (a started task that moved to its group).
 // Only a task with its own scope (a Start child) has its parent set.
-func (t *Task) SetParentID(id uint64) { t.x.parentID.Store(id) }
+func (t *Task) SetParentID(id uint64) { t.extra().parentID.Store(id) }
 
 // Run returns the Run the task belongs to.
 func (t *Task) Run() *Run {
 	if t.group != nil {
 		return t.group.run
 	}
-	return t.x.run
+	return t.x.Load().run
 }
 
 // Name returns the task's name: the one given, or its function's name.
 func (t *Task) Name() string {
-	if t.x != nil && t.x.name != "" {
-		return t.x.name
+	if x := t.x.Load(); x != nil && x.name != "" {
+		return x.name
 	}
 	if t.pc != 0 {
 		if f := runtime.FuncForPC(t.pc); f != nil {
@@ -148,13 +153,30 @@ func (t *Task) Name() string {
 
 // CurrentScope returns the innermost scope the task is in.
 func (t *Task) CurrentScope() *Scope {
-	if s := t.scope.Load(); s != nil {
-		return s
+	x := t.x.Load()
+	if x != nil {
+		if s := x.scope.Load(); s != nil {
+			return s
+		}
 	}
-	if t.scopeCtx != nil {
-		return t.scopeCtx.s // a StartSoon child not inside a scope of its own
+	switch t.kind {
+	case taskSoon:
+		return t.group.Scope // a StartSoon child not inside a scope of its own
+	case taskStarted:
+		return x.ownScope
 	}
 	return nil
+}
+
+// enteredScope records s as the task's innermost scope and returns the one
+// before it.
+func (t *Task) enteredScope(s *Scope) *Scope { return t.extra().scope.Swap(s) }
+
+// leftScope restores prev as the innermost scope if s still is.
+func (t *Task) leftScope(s, prev *Scope) {
+	if x := t.x.Load(); x != nil {
+		x.scope.CompareAndSwap(s, prev)
+	}
 }
 
 // HasPendingCancellation reports whether the task's innermost scope is
@@ -163,11 +185,17 @@ func (t *Task) HasPendingCancellation() bool {
 	if s := t.CurrentScope(); s != nil {
 		return s.ctx.Context != nil && s.ctx.Context.Err() != nil
 	}
-	return t.x != nil && t.x.base != nil && t.x.base.Err() != nil
+	x := t.x.Load()
+	return x != nil && x.base != nil && x.base.Err() != nil
 }
 
 // Waiting returns what the task is parked on, or nil when it runs.
-func (t *Task) Waiting() *WaitInfo { return t.waiting.Load() }
+func (t *Task) Waiting() *WaitInfo {
+	if w := t.wait.Load(); w != nil {
+		return w.info.Load()
+	}
+	return nil
+}
 
 // Park records that the task blocks in an anyio wait that no context ends
 // (a task group join). Every Park is followed by Unpark once the task runs
@@ -176,7 +204,7 @@ func (t *Task) Park(w *WaitInfo) {
 	if t == nil {
 		return
 	}
-	t.waiting.Store(w)
+	t.waitRecord().info.Store(w)
 	t.state.Store(taskParked)
 	t.Run().blocked()
 }
@@ -188,7 +216,7 @@ func (t *Task) ParkCtx(ctx context.Context, w *WaitInfo) {
 	if t == nil {
 		return
 	}
-	t.waitDone.Store(ctx.Done())
+	t.waitRecord().done.Store(ctx.Done())
 	t.Park(w)
 }
 
@@ -199,7 +227,11 @@ var noDone <-chan struct{}
 // counts as running. Unpark clears the context only after the task counts as
 // running again, so that there is no moment when it is neither.
 func (t *Task) wokenByContext() bool {
-	d, _ := t.waitDone.Load().(<-chan struct{})
+	w := t.wait.Load()
+	if w == nil {
+		return false
+	}
+	d, _ := w.done.Load().(<-chan struct{})
 	if d == nil {
 		return false
 	}
@@ -216,7 +248,8 @@ func (t *Task) Unpark() {
 	if t == nil {
 		return
 	}
-	t.waiting.Store(nil)
+	w := t.wait.Load()
+	w.info.Store(nil)
 	// Count the task as running before it stops being parked, so that
 	// WaitAllTasksBlocked never sees a moment when it is neither; a Wake
 	// that came in between has counted it too, so one count is undone.
@@ -231,8 +264,8 @@ func (t *Task) Unpark() {
 	}
 	// Only now that the task counts as running: until then, its done wait
 	// context is what tells WaitAllTasksBlocked that it is about to run.
-	if d, _ := t.waitDone.Load().(<-chan struct{}); d != nil {
-		t.waitDone.Store(noDone)
+	if d, _ := w.done.Load().(<-chan struct{}); d != nil {
+		w.done.Store(noDone)
 	}
 }
 
@@ -266,14 +299,15 @@ type Run struct {
 	wab  *wabBatch // callers of WaitAllTasksBlocked waiting now
 	wabN atomic.Int32
 
-	groupsMu sync.Mutex // guards Task.groups and Group.prev/next of the run's tasks
+	groupsMu sync.Mutex // guards taskExtra.groups and Group.prev/next of the run's tasks
 }
 
 // NewRun makes a Run whose root task runs fn's goroutine, and the root
 // context over parent.
 func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Context) {
 	r := &Run{}
-	r.root = &Task{pc: pc, x: &taskExtra{name: name, run: r, base: parent}}
+	r.root = &Task{pc: pc, kind: taskRoot}
+	r.root.x.Store(&taskExtra{name: name, run: r, base: parent})
 	r.running.Store(1)
 	return r, &rootCtx{Context: parent, t: r.root}
 }
