@@ -29,9 +29,10 @@ type ScopeOption func(*CancelScope)
 
 // Deadline sets the scope's deadline: when the clock reaches it, the scope is
 // cancelled. A deadline in the past cancels the scope as soon as it is
-// entered.
+// entered. The zero time means no deadline (AnyIO's deadline=math.inf), as
+// it does for net.Conn.SetDeadline.
 func Deadline(t time.Time) ScopeOption {
-	return func(s *CancelScope) { s.s.SetOptions(t, true, s.s.Shield()) }
+	return func(s *CancelScope) { s.s.SetOptions(t, !t.IsZero(), s.s.Shield()) }
 }
 
 // Shielded makes the scope ignore cancellation from outside (its parents'
@@ -57,6 +58,8 @@ func MoveOnAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
 }
 
 // MoveOnAt is MoveOnAfter with an absolute deadline (AnyIO 4.15's move_on_at).
+// The zero time means no deadline, as None does for move_on_at: the scope
+// then only cancels when Cancel is called.
 func MoveOnAt(t time.Time, opts ...ScopeOption) *CancelScope {
 	x := &deadlineScope{}
 	s := &x.CancelScope
@@ -64,7 +67,7 @@ func MoveOnAt(t time.Time, opts ...ScopeOption) *CancelScope {
 	for _, o := range opts {
 		o(s)
 	}
-	s.s.SetOptions(t, true, s.s.Shield())
+	s.s.SetOptions(t, !t.IsZero(), s.s.Shield())
 	return s
 }
 
@@ -83,6 +86,7 @@ func FailAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
 }
 
 // FailAt is FailAfter with an absolute deadline (AnyIO 4.15's fail_at).
+// The zero time means no deadline, as None does for fail_at.
 func FailAt(t time.Time, opts ...ScopeOption) *CancelScope {
 	s := MoveOnAt(t, opts...)
 	s.fail = true
@@ -141,8 +145,15 @@ func (s *CancelScope) Deadline() (deadline time.Time, ok bool) { return s.s.Dead
 
 // SetDeadline changes the scope's deadline, also after it was entered: an
 // earlier one takes effect at once, a later one postpones the cancellation,
-// one in the past cancels the scope now.
-func (s *CancelScope) SetDeadline(t time.Time) { s.s.SetDeadline(t) }
+// one in the past cancels the scope now. The zero time removes the deadline,
+// as ClearDeadline does (and as it does for net.Conn.SetDeadline).
+func (s *CancelScope) SetDeadline(t time.Time) {
+	if t.IsZero() {
+		s.s.ClearDeadline()
+		return
+	}
+	s.s.SetDeadline(t)
+}
 
 // ClearDeadline removes the scope's deadline.
 func (s *CancelScope) ClearDeadline() { s.s.ClearDeadline() }

@@ -99,6 +99,15 @@ func (tg *TaskGroup) StartSoon(fn func(ctx context.Context) error, opts ...TaskO
 	tg.g.StartSoon(fn, taskName(opts), funcPC(fn))
 }
 
+// Cancel cancels the group's scope, and so the body and every child (AnyIO
+// 4.14's TaskGroup.cancel): a shortcut for tg.CancelScope().Cancel().
+func (tg *TaskGroup) Cancel() { tg.scope.Cancel() }
+
+// CancelWithReason cancels the group like Cancel; reason appears in the
+// cancellation error that the group's tasks see (AnyIO's
+// TaskGroup.cancel(reason)). Only the first reason given is kept.
+func (tg *TaskGroup) CancelWithReason(reason string) { tg.scope.CancelWithReason(reason) }
+
 // CancelScope returns the group's cancel scope: cancelling it cancels the
 // body and every child.
 func (tg *TaskGroup) CancelScope() *CancelScope {
