@@ -40,6 +40,8 @@ type Group struct {
 	ownUsed int              // tasks handed out of own
 	slabs   *slab            // the later children, newest slab first; some may have exited
 	used    int              // tasks handed out of g.slabs (the newest slab)
+	nextID  uint64           // the ID of the next child, if idsLeft > 0
+	idsLeft uint64
 	joinCh  chan struct{}
 	errs    []error
 	panics  []*PanicError
@@ -78,7 +80,7 @@ func (g *Group) checkActive(op string) {
 
 // addChildLocked hands out a new child task of g (g.mu is held); the
 // caller starts it.
-func (g *Group) addChildLocked(name string, pc uintptr, kind uint8) *Task {
+func (g *Group) addChildLocked(name string, pc uintptr, kind uint64) *Task {
 	if n := g.n.Load(); n == 0 {
 		g.dropListLocked()
 	} else if g.listLen.Load() > 2*n+64 {
@@ -103,7 +105,8 @@ func (g *Group) addChildLocked(name string, pc uintptr, kind uint8) *Task {
 		t = &g.slabs.tasks[g.used]
 		g.used++
 	}
-	t.group, t.pc, t.kind = g, pc, kind
+	t.group, t.pc = g, pc
+	t.word.Store(g.nextIDLocked()<<idShift | kind<<kindShift)
 	if name != "" {
 		t.x.Store(&taskExtra{name: name})
 	}
@@ -115,6 +118,22 @@ const (
 	groupTasks = 2 // tasks in the group itself
 	taskSlab   = 7 // tasks in a slab: 7 of 40 bytes and a link fill a 288-byte size class
 )
+
+// nextIDLocked returns the ID of the next child. A group takes IDs from
+// the process-wide counter in blocks of idBlock, so that most spawns touch
+// no memory shared with unrelated groups.
+func (g *Group) nextIDLocked() uint64 {
+	if g.idsLeft == 0 {
+		g.nextID = lastTaskID.Add(idBlock) - idBlock + 1
+		g.idsLeft = idBlock
+	}
+	id := g.nextID
+	g.nextID++
+	g.idsLeft--
+	return id
+}
+
+const idBlock = 8
 
 // slab is an allocation of child tasks, linked into Group.slabs.
 type slab struct {
@@ -151,7 +170,7 @@ func (g *Group) sweepLocked() {
 
 func (s *slab) allExited() bool {
 	for i := range s.tasks {
-		if s.tasks[i].state.Load() != taskExited {
+		if s.tasks[i].state() != taskExited {
 			return false
 		}
 	}
@@ -186,7 +205,7 @@ func (g *Group) handedOut(f func(t *Task) bool) {
 // exitChild records that child t has finished, and wakes the host if it
 // waits in join and t was the last child.
 func (g *Group) exitChild(t *Task) {
-	t.state.Store(taskExited)
+	t.exit()
 	n := g.n.Add(-1)
 	if n == 0 {
 		// joining is set before join reads n: if it is unset here, join
@@ -292,7 +311,7 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	if cancel != "" && !g.Scope.Cancelled() {
 		g.Scope.Cancel(cancel)
 	}
-	if t.kind == taskStarted {
+	if t.kind() == taskStarted {
 		t.x.Load().ownScope.Exit(nil)
 	}
 	g.exitChild(t)
@@ -393,7 +412,7 @@ func (g *Group) Children() []*Task {
 	defer g.mu.Unlock()
 	var ts []*Task
 	g.handedOut(func(t *Task) bool {
-		if t.state.Load() != taskExited {
+		if t.state() != taskExited {
 			ts = append(ts, t)
 		}
 		return true

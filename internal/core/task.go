@@ -13,10 +13,19 @@ var lastTaskID atomic.Uint64
 
 // Task states for the blocked-task accounting of WaitAllTasksBlocked.
 const (
-	taskRunning uint32 = iota
+	taskRunning uint64 = iota
 	taskParked
 	taskWoken  // handed something by another task; counted as running again
 	taskExited // a group child that has finished (see Group.exitChild)
+)
+
+// Task.word packs the task's ID, kind and state: id<<idShift | kind<<2 |
+// state. The ID and kind are set before the task is published and never
+// change; the state changes with every park.
+const (
+	stateMask = 3
+	kindShift = 2
+	idShift   = 4
 )
 
 // Task is an anyio task: the root of a Run or a goroutine started by a task
@@ -24,29 +33,37 @@ const (
 //
 // A Task is allocated for every StartSoon, and its size is most of what a
 // spawn allocates beyond the goroutine itself (and so most of the garbage
-// collection a spawn causes), so it is kept to 40 bytes: what only some
-// tasks need lives apart, made on first use: the record of a wait in
-// taskWait, the rest (an ID once asked for, a name, entered scopes, hosted
-// groups) in taskExtra.
+// collection a spawn causes), so it is kept to 40 bytes: the ID, kind and
+// state share one word, and what only some tasks need lives apart, made on
+// first use: the record of a wait in taskWait, the rest (a name, entered
+// scopes, hosted groups) in taskExtra. The ID stays in the task itself: a
+// Lock compares it on every acquire and release.
 type Task struct {
 	group *Group // the group the task is a child of; nil for the root of a Run
 	x     atomic.Pointer[taskExtra]
 	wait  atomic.Pointer[taskWait] // made on the first park
 	pc    uintptr
-	state atomic.Uint32 // taskRunning, taskParked, taskWoken or taskExited
-	kind  uint8         // taskSoon, taskStarted or taskRoot; set before the task is published
+	word  atomic.Uint64 // ID, kind and state (see idShift)
 }
 
 // Task kinds.
 const (
-	taskSoon    uint8 = iota // a StartSoon child: its own context (see context.go)
-	taskStarted              // a Start child: its context is its own scope's
-	taskRoot                 // the root of a Run
+	taskSoon    uint64 = iota // a StartSoon child: its own context (see context.go)
+	taskStarted               // a Start child: its context is its own scope's
+	taskRoot                  // the root of a Run
 )
+
+// kind returns the task's kind.
+func (t *Task) kind() uint64 { return t.word.Load() >> kindShift & 3 }
+
+// state returns the task's state.
+func (t *Task) state() uint64 { return t.word.Load() & stateMask }
+
+// exit marks a running child task as exited.
+func (t *Task) exit() { t.word.Or(taskExited) }
 
 // taskExtra holds what only some tasks have.
 type taskExtra struct {
-	id       atomic.Uint64 // assigned on first use (see ID)
 	name     string
 	run      *Run                  // the root's Run (a child's is its group's)
 	base     context.Context       // the parent context of a Run's root task
@@ -98,20 +115,11 @@ func (t *Task) extra() *taskExtra {
 
 // ID returns the task's unique ID.
 //
-// IDs are assigned on first use rather than at spawn, which keeps a
-// process-wide counter off the spawn path; they are unique but say nothing
-// about the order in which tasks started.
-func (t *Task) ID() uint64 {
-	x := t.extra()
-	if id := x.id.Load(); id != 0 {
-		return id
-	}
-	id := lastTaskID.Add(1)
-	if x.id.CompareAndSwap(0, id) {
-		return id
-	}
-	return x.id.Load()
-}
+// IDs are handed to groups in blocks (see Group.nextIDLocked), which keeps a
+// process-wide counter off the path of most spawns: they are unique, and
+// increase in the order in which a group starts its tasks, but say nothing
+// about the order of tasks of different groups.
+func (t *Task) ID() uint64 { return t.word.Load() >> idShift }
 
 // ParentID returns the ID of the task that started this one (0 for a root).
 func (t *Task) ParentID() uint64 {
@@ -159,7 +167,7 @@ func (t *Task) CurrentScope() *Scope {
 			return s
 		}
 	}
-	switch t.kind {
+	switch t.kind() {
 	case taskSoon:
 		return t.group.Scope // a StartSoon child not inside a scope of its own
 	case taskStarted:
@@ -205,7 +213,7 @@ func (t *Task) Park(w *WaitInfo) {
 		return
 	}
 	t.waitRecord().info.Store(w)
-	t.state.Store(taskParked)
+	t.word.Add(taskParked) // from taskRunning: only the task itself parks
 	t.Run().blocked()
 }
 
@@ -253,13 +261,18 @@ func (t *Task) Unpark() {
 	// Count the task as running before it stops being parked, so that
 	// WaitAllTasksBlocked never sees a moment when it is neither; a Wake
 	// that came in between has counted it too, so one count is undone.
-	if t.state.Load() != taskParked {
-		t.state.Store(taskRunning) // woken: Wake counted it
-	} else {
-		t.Run().running.Add(1)
-		if !t.state.CompareAndSwap(taskParked, taskRunning) {
-			t.Run().blocked()
-			t.state.Store(taskRunning)
+	counted := false
+	for {
+		v := t.word.Load()
+		if v&stateMask == taskParked && !counted {
+			t.Run().running.Add(1)
+			counted = true
+		} else if v&stateMask == taskWoken && counted {
+			t.Run().blocked() // Wake counted it too
+			counted = false
+		}
+		if t.word.CompareAndSwap(v, v&^stateMask) {
+			break
 		}
 	}
 	// Only now that the task counts as running: until then, its done wait
@@ -279,12 +292,19 @@ func (t *Task) Wake() {
 	// As in Unpark: count first, then leave the parked state; undo the
 	// count if the task was no longer parked (unparked, or woken by another
 	// waker meanwhile).
-	if t.state.Load() != taskParked {
+	if t.state() != taskParked {
 		return
 	}
 	t.Run().running.Add(1)
-	if !t.state.CompareAndSwap(taskParked, taskWoken) {
-		t.Run().blocked()
+	for {
+		v := t.word.Load()
+		if v&stateMask != taskParked {
+			t.Run().blocked()
+			return
+		}
+		if t.word.CompareAndSwap(v, v&^stateMask|taskWoken) {
+			return
+		}
 	}
 }
 
@@ -306,7 +326,8 @@ type Run struct {
 // context over parent.
 func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Context) {
 	r := &Run{}
-	r.root = &Task{pc: pc, kind: taskRoot}
+	r.root = &Task{pc: pc}
+	r.root.word.Store(lastTaskID.Add(1)<<idShift | taskRoot<<kindShift)
 	r.root.x.Store(&taskExtra{name: name, run: r, base: parent})
 	r.running.Store(1)
 	return r, &rootCtx{Context: parent, t: r.root}
