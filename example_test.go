@@ -139,6 +139,26 @@ func ExampleCancelScope_CancelWithReason() {
 	// true true
 }
 
+func ExampleTaskGroup_CancelWithReason() {
+	ctx := context.Background()
+	err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+		tg.StartSoon(func(ctx context.Context) error {
+			err := anyio.SleepForever(ctx)
+			fmt.Println("worker:", err)
+			return err
+		})
+		if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+			return err
+		}
+		tg.CancelWithReason("shutting down")
+		return nil
+	})
+	fmt.Println("WithTaskGroup:", err)
+	// Output:
+	// worker: anyio: cancelled: shutting down
+	// WithTaskGroup: <nil>
+}
+
 func ExampleMoveOnAfter() {
 	ctx := context.Background()
 	scope := anyio.MoveOnAfter(10 * time.Millisecond)
