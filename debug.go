@@ -12,6 +12,10 @@ import (
 
 // TaskInfo describes a task: its unique ID, the ID of the task that started
 // it (0 for the root of a Run) and its name (AnyIO's TaskInfo).
+//
+// IDs are unique in the process and never 0 for a task. Within one task
+// group they increase in the order in which the group started its tasks;
+// they say nothing about the order of tasks of different groups.
 type TaskInfo struct {
 	ID       uint64
 	ParentID uint64

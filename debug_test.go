@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -301,6 +302,71 @@ func TestTaskIDsUnique(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// Task IDs are unique across concurrent groups and Runs (groups take IDs
+// from a shared counter in blocks), and increase in the order in which one
+// group starts its tasks, Start children included.
+func TestTaskIDsOrderAndUniqueness(t *testing.T) {
+	const groups, perGroup = 4, 30
+	var mu sync.Mutex
+	seen := map[uint64]string{}
+	record := func(id uint64, who string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if prev, dup := seen[id]; dup {
+			t.Errorf("task ID %d given to %s and to %s", id, prev, who)
+		}
+		seen[id] = who
+	}
+	err := anyio.WithTaskGroup(context.Background(), func(ctx context.Context, outer *anyio.TaskGroup) error {
+		for g := range groups {
+			outer.StartSoon(func(ctx context.Context) error {
+				// Each group runs in a Run of its own half the time, so
+				// that IDs are checked across Runs too.
+				body := func(ctx context.Context) error {
+					ids := make([]uint64, perGroup)
+					err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+						for i := range perGroup {
+							if i%5 == 4 {
+								if _, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[struct{}]) error {
+									ids[i] = anyio.GetCurrentTask(ctx).ID
+									st.Started(struct{}{})
+									return nil
+								}); err != nil {
+									return err
+								}
+								continue
+							}
+							tg.StartSoon(func(ctx context.Context) error {
+								ids[i] = anyio.GetCurrentTask(ctx).ID
+								return nil
+							})
+						}
+						return nil
+					})
+					for i, id := range ids {
+						record(id, fmt.Sprintf("task %d of group %d", i, g))
+						if i > 0 && id <= ids[i-1] {
+							t.Errorf("group %d: task %d has ID %d, not above task %d's %d", g, i, id, i-1, ids[i-1])
+						}
+					}
+					return err
+				}
+				if g%2 == 0 {
+					return anyio.Run(context.Background(), body)
+				}
+				return body(ctx)
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != groups*perGroup {
+		t.Errorf("got %d distinct IDs, want %d", len(seen), groups*perGroup)
+	}
 }
 
 // HasPendingCancellation of another task, seen through GetRunningTasks.
