@@ -314,6 +314,7 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	if t.kind() == taskStarted {
 		t.x.Load().ownScope.Exit(nil)
 	}
+	t.releaseWaits()
 	g.exitChild(t)
 	g.run.taskExited()
 }
@@ -514,6 +515,7 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 		// Not started: the result is the caller's; the group only forgets
 		// the child.
 		t.x.Load().ownScope.Exit(nil)
+		t.releaseWaits()
 		g.exitChild(t)
 		st.caller.Wake()
 		close(st.done)

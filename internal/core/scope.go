@@ -482,6 +482,9 @@ func (s *Scope) exitLocked() {
 	s.stopTimerLocked()
 	s.mu.Unlock()
 	s.unlink()
+	if t := s.task; t != nil {
+		t.releaseWaitsOn(s.ctx.Context.Done())
+	}
 	// Not cancelWith: nobody waits on an exited scope in bulk, so its
 	// cause need not be recorded (CancelErr then asks context.Cause), and
 	// every scope's exit saves an atomic store.

@@ -80,17 +80,19 @@ type taskWait struct {
 	// parked task waits on, if it waits on one: once it is closed, the task
 	// is about to run although nobody called Wake.
 	done atomic.Value
+	regs atomic.Pointer[waitRegs] // made on the first wait in a queue (see BeginWait)
 }
 
-// waitRecord returns the task's taskWait, making it on first use; only the
-// task itself calls it.
+// waitRecord returns the task's taskWait, making it on first use.
 func (t *Task) waitRecord() *taskWait {
 	if w := t.wait.Load(); w != nil {
 		return w
 	}
 	w := new(taskWait)
-	t.wait.Store(w)
-	return w
+	if t.wait.CompareAndSwap(nil, w) {
+		return w
+	}
+	return t.wait.Load() // made meanwhile by a goroutine sharing the task
 }
 
 // WaitInfo says what a parked task waits on.
@@ -224,7 +226,16 @@ func (t *Task) ParkCtx(ctx context.Context, w *WaitInfo) {
 	if t == nil {
 		return
 	}
-	t.waitRecord().done.Store(ctx.Done())
+	t.ParkDone(ctx.Done(), w)
+}
+
+// ParkDone is ParkCtx for a caller that has the context's Done channel
+// already.
+func (t *Task) ParkDone(done <-chan struct{}, w *WaitInfo) {
+	if t == nil {
+		return
+	}
+	t.waitRecord().done.Store(done)
 	t.Park(w)
 }
 
@@ -337,7 +348,10 @@ func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Cont
 func (r *Run) Root() *Task { return r.root }
 
 // Finish records that the root task returned.
-func (r *Run) Finish() { r.taskExited() }
+func (r *Run) Finish() {
+	r.root.releaseWaits()
+	r.taskExited()
+}
 
 func (r *Run) taskStarted() { r.running.Add(1) }
 

@@ -1,7 +1,7 @@
 // Package wait is the one parking primitive under every anyio
 // synchronization primitive and memory object stream: a FIFO queue of
 // waiters, each with its own channel, each woken by a direct hand-off from
-// the task that frees what it waits for, and each also waiting on its
+// the task that frees what it waits for, or by the cancellation of its
 // context.
 //
 // The rules that make it exact (see docs/design.md):
@@ -12,12 +12,25 @@
 //     again for WaitAllTasksBlocked (Mark); then it signals the waiter's
 //     channel (Signal), under the mutex or after releasing it. Hand and Wake
 //     do both at once.
+//   - A wait has exactly one wake-up: whoever claims it first (the waker's
+//     Signal, the cancellation of the waiter's context, or the waiter that
+//     finds its context done) is the only one to act; the others do nothing.
+//     So a send on the waiter's channel never blocks, and nothing is left in
+//     it for the next wait.
 //   - Nothing is handed to a waiter whose context is already done: PopReady
 //     drops such waiters, which then return their cancellation.
-//   - A waiter woken by its context re-locks the mutex and checks whether it
-//     was handed something meanwhile; if it was, it consumes the signal and
-//     the primitive decides what to do with what it was handed (give it back,
-//     pass it on, or keep it) — it is never lost.
+//   - A waiter whose wait the cancellation claimed re-locks the mutex and
+//     checks whether it was handed something meanwhile (marked, though the
+//     Signal found the wake-up claimed); if it was, the primitive decides
+//     what to do with it (give it back, pass it on, or keep it): it is never
+//     lost.
+//
+// A task's waiter parks on its channel alone: the cancellation of its
+// context reaches it through the task's standing registration on that
+// context (core.Task.BeginWait), not through a select on the context's Done
+// channel, which every task of a group shares and a select locks on every
+// park and wake-up. A waiter that cannot use one (no task, or another
+// goroutine sharing the task waits already) selects on both.
 //
 // Two ways to wait: Wait returns with the mutex held on every path; Await
 // returns without it when the hand-off arrives (the common case, which then
@@ -33,6 +46,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/anyio-go/anyio/internal/core"
 )
@@ -40,7 +54,18 @@ import (
 // Waiter is one task waiting in a Queue. T is what a hand-off carries (an
 // item for a memory stream; struct{} for a token).
 type Waiter[T any] struct {
-	ch     chan struct{}
+	// ch carries the one wake-up of a wait: true from the waker, false
+	// from the cancellation of ctx. Only the claimant of the wait (see
+	// claim) sends, so a send never blocks.
+	ch chan bool
+	// st is the generation of the wait (counted up each time the waiter
+	// is reused) and its phase: gen<<2 | phaseWaiting or phaseClaimed.
+	st atomic.Uint64
+	// done is the Done channel of the context of the wait in progress (a
+	// <-chan struct{}), for CancelWait; slot is the waiter's own entry
+	// for core.Task.BeginWait.
+	done   atomic.Value
+	slot   core.WaitSlot
 	ctx    context.Context
 	Task   *core.Task
 	Val    T    // carried by the hand-off, either way
@@ -105,14 +130,58 @@ func poolOf[T any]() *sync.Pool {
 
 func get[T any](ctx context.Context, t *core.Task) *Waiter[T] {
 	if t == nil {
-		return &Waiter[T]{ch: make(chan struct{}, 1), ctx: ctx}
+		w := &Waiter[T]{ch: make(chan bool, 1), ctx: ctx}
+		w.slot.Target = w
+		w.st.Store(1<<genShift | phaseWaiting)
+		return w
 	}
 	r := t.Run()
 	if w, _ := poolOf[T]().Get().(*Waiter[T]); w != nil && w.run == r {
 		w.ctx, w.Task = ctx, t
+		w.st.Store((w.st.Load()>>genShift+1)<<genShift | phaseWaiting)
 		return w
 	}
-	return &Waiter[T]{ch: make(chan struct{}, 1), ctx: ctx, Task: t, run: r}
+	w := &Waiter[T]{ch: make(chan bool, 1), ctx: ctx, Task: t, run: r}
+	w.slot.Target = w
+	w.st.Store(1<<genShift | phaseWaiting)
+	return w
+}
+
+// Phases of a wait (the low bits of Waiter.st).
+const (
+	phaseWaiting = 1 // nobody has claimed the wake-up yet
+	phaseClaimed = 2 // the waker, the cancellation or the waiter itself has
+	genShift     = 2
+)
+
+// claim takes the right to end the current wait: true for exactly one
+// caller per wait (the waker's Signal, the cancellation of the wait's
+// context, or the waiter that found its context done before it parked).
+func (w *Waiter[T]) claim() bool {
+	for {
+		v := w.st.Load()
+		if v&phaseWaiting == 0 {
+			return false
+		}
+		if w.st.CompareAndSwap(v, v&^phaseWaiting|phaseClaimed) {
+			return true
+		}
+	}
+}
+
+// CancelWait is called by the task's standing registration when a context
+// whose Done channel is done ends (see core.Task.BeginWait): if the wait in
+// progress is on that context and nobody has claimed its wake-up, it wakes
+// it as cancelled. The generation read first makes a waiter recycled
+// meanwhile (a new wait, maybe on another context) safe: the claim fails.
+func (w *Waiter[T]) CancelWait(done <-chan struct{}) {
+	v := w.st.Load()
+	if v&phaseWaiting == 0 || w.done.Load() != any(done) {
+		return
+	}
+	if w.st.CompareAndSwap(v, v&^phaseWaiting|phaseClaimed) {
+		w.ch <- false
+	}
 }
 
 // Free ends the life of a waiter whose wait is over: nothing may refer to w
@@ -152,8 +221,14 @@ func (w *Waiter[T]) Mark(v T) {
 }
 
 // Signal wakes a waiter after Mark; it never blocks. The waiter may return
-// (and be freed) at once, so the caller must not touch w afterwards.
-func (w *Waiter[T]) Signal() { w.ch <- struct{}{} }
+// (and be freed) at once, so the caller must not touch w afterwards. If the
+// cancellation of the waiter's context came first, Signal sends nothing: the
+// waiter, woken as cancelled, finds Handed set under the mutex and decides.
+func (w *Waiter[T]) Signal() {
+	if w.claim() {
+		w.ch <- true
+	}
+}
 
 // Ctx returns the waiter's context.
 func (w *Waiter[T]) Ctx() context.Context { return w.ctx }
@@ -162,7 +237,7 @@ func (w *Waiter[T]) Ctx() context.Context { return w.ctx }
 // Remove): the caller holds the primitive's mutex and has set Handed and Val.
 func (w *Waiter[T]) Wake() {
 	w.Task.Wake()
-	w.ch <- struct{}{}
+	w.Signal()
 }
 
 // Queue is a FIFO of waiters. It is guarded by the primitive's mutex.
@@ -249,19 +324,14 @@ func (q *Queue[T]) All(f func(w *Waiter[T]) bool) {
 // cancelled: the caller decides whether to keep it, pass it on or give it
 // back), false if the wait was cancelled with nothing handed.
 func (w *Waiter[T]) Wait(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool {
-	w.Task.ParkCtx(w.ctx, info)
-	select {
-	case <-w.ch:
-		w.Task.Unpark()
+	if w.park(info) {
 		mu.Lock()
 		return true
-	case <-w.ctx.Done():
 	}
-	w.Task.Unpark()
 	mu.Lock()
 	if w.Handed {
-		// The hand-off won the race; its signal is in the channel.
-		<-w.ch
+		// Handed at the moment the context was cancelled: the waker
+		// found the wake-up claimed, and sends nothing.
 		return true
 	}
 	q.Remove(w)
@@ -287,24 +357,62 @@ func (w *Waiter[T]) Await(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool
 		// A waiter behind others parks at once.
 		runtime.Gosched()
 		select {
-		case <-w.ch:
-			return true
+		case handed := <-w.ch:
+			return handed // only the waker can have sent yet
 		default:
 		}
 	}
-	w.Task.ParkCtx(w.ctx, info)
-	select {
-	case <-w.ch:
-		w.Task.Unpark()
+	if w.park(info) {
 		return true
-	case <-w.ctx.Done():
 	}
-	w.Task.Unpark()
 	mu.Lock()
-	if w.Handed {
-		<-w.ch // sent by the waker's Signal, now or in a moment
-	} else {
+	if !w.Handed {
 		q.Remove(w)
 	}
 	return false
+}
+
+// park parks the waiter's task until its wake-up: true for a hand-off,
+// false when the context ended the wait (then no wake-up comes any more).
+func (w *Waiter[T]) park(info *core.WaitInfo) bool {
+	d := w.ctx.Done()
+	w.Task.ParkDone(d, info)
+	handed := w.sleep(d)
+	w.Task.Unpark()
+	return handed
+}
+
+func (w *Waiter[T]) sleep(d <-chan struct{}) bool {
+	if d == nil {
+		return <-w.ch // a context that is never done: only a hand-off ends the wait
+	}
+	if w.done.Load() != any(d) {
+		w.done.Store(d)
+	}
+	if w.Task.BeginWait(w.ctx, d, &w.slot) {
+		// The context's cancellation now arrives on w.ch; if it came
+		// before the announcement, it is seen here.
+		select {
+		case <-d:
+			if w.claim() {
+				w.Task.EndWait()
+				return false
+			}
+		default:
+		}
+		handed := <-w.ch
+		w.Task.EndWait()
+		return handed
+	}
+	// No standing registration (a goroutine sharing the task waits
+	// already, or there is no task): watch the context here.
+	select {
+	case handed := <-w.ch:
+		return handed
+	case <-d:
+	}
+	if w.claim() {
+		return false
+	}
+	return <-w.ch // the waker claimed the wake-up first: it is on its way
 }

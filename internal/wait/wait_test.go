@@ -67,10 +67,54 @@ func TestAwaitCancelled(t *testing.T) {
 	})
 }
 
-// A waiter woken by its context after a waker marked it (but before the
-// waker's Signal) returns false with Handed set, and consumes the Signal: the
-// hand-off is not lost, and the channel is empty for the next wait.
+// chanLocker is a sync.Locker on a channel: a goroutine blocked in its Lock
+// is durably blocked, so synctest.Wait can wait for it (it cannot for a
+// sync.Mutex).
+type chanLocker chan struct{}
+
+func (l chanLocker) Lock()   { l <- struct{}{} }
+func (l chanLocker) Unlock() { <-l }
+
+// A waiter whose context ends after a waker marked it, but before the
+// waker's Signal, claims the wake-up itself: Await returns false with Handed
+// set and the value (the hand-off is not lost, the primitive decides), and
+// the Signal that follows sends nothing, so the channel is empty for the
+// next wait.
 func TestAwaitHandedWhileCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mu := make(chanLocker, 1)
+		var q Queue[int]
+		ctx, cancel := context.WithCancel(t.Context())
+		w := New[int](ctx)
+		q.Push(w)
+		res := make(chan bool, 1)
+		go func() {
+			ok := w.Await(mu, &q, nil)
+			if !ok {
+				mu.Unlock()
+			}
+			res <- ok
+		}()
+		synctest.Wait()
+		mu.Lock()
+		got := q.PopReady()
+		got.Mark(7)
+		cancel()
+		synctest.Wait() // the waiter has claimed the wake-up and blocks on mu
+		mu.Unlock()
+		got.Signal()
+		if ok := <-res; ok || !w.Handed || w.Val != 7 {
+			t.Errorf("Await = %v with Handed %v, Val %d, want false, true, 7", ok, w.Handed, w.Val)
+		}
+		if len(w.ch) != 0 {
+			t.Error("the Signal was sent although the waiter had claimed the wake-up")
+		}
+	})
+}
+
+// A hand-off whose Signal comes before the context ends wins: Await
+// returns true with the value, whatever the context does next.
+func TestAwaitSignalledThenCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var q Queue[int]
@@ -82,14 +126,14 @@ func TestAwaitHandedWhileCancelled(t *testing.T) {
 		mu.Lock()
 		got := q.PopReady()
 		got.Mark(7)
-		cancel() // the select now ends on ctx.Done; the waiter blocks on mu
 		mu.Unlock()
 		got.Signal()
-		if ok := <-res; ok || !w.Handed || w.Val != 7 {
-			t.Errorf("Await = %v with Handed %v, Val %d, want false, true, 7", ok, w.Handed, w.Val)
+		cancel()
+		if ok := <-res; !ok || !w.Handed || w.Val != 7 {
+			t.Errorf("Await = %v with Handed %v, Val %d, want true, true, 7", ok, w.Handed, w.Val)
 		}
 		if len(w.ch) != 0 {
-			t.Error("the Signal was left in the channel")
+			t.Error("a wake-up was left in the channel")
 		}
 	})
 }
@@ -168,4 +212,146 @@ func TestFreeRecyclesWithinRun(t *testing.T) {
 	if New[struct{}](context.Background()) == p {
 		t.Error("a waiter of a plain context was recycled")
 	}
+}
+
+// taskCtx returns the context of the root task of a new Run over parent,
+// and a function that ends the Run.
+func taskCtx(parent context.Context) (context.Context, func()) {
+	r, ctx := core.NewRun(parent, "waiter", 0)
+	return ctx, r.Finish
+}
+
+// A task's wait ends when its context is cancelled, through the task's
+// standing registration (the wait parks on its channel alone).
+func TestAwaitTaskCancelledThroughRegistration(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var q Queue[int]
+		parent, cancel := context.WithCancel(t.Context())
+		ctx, finish := taskCtx(parent)
+		defer finish()
+		w := New[int](ctx)
+		q.Push(w)
+		res := await(w, &mu, &q)
+		synctest.Wait()
+		cancel()
+		if ok := <-res; ok || w.Handed {
+			t.Errorf("Await = %v, Handed %v, want false, false", ok, w.Handed)
+		}
+		if q.Len() != 0 || w.queued || len(w.ch) != 0 {
+			t.Error("the cancelled waiter is still queued, or left a wake-up behind")
+		}
+	})
+}
+
+// A registration left from an earlier wait on another context does not end
+// a later wait: when that context is cancelled, the later wait (on a live
+// context) goes on and takes its hand-off; and the recycled waiter's next
+// wait is not ended by the old one's cancellation either.
+func TestAwaitStaleRegistration(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var q Queue[int]
+		ctx, finish := taskCtx(t.Context())
+		defer finish()
+		// The first wait, on a context A that ends later, is handed a value.
+		a, cancelA := context.WithCancel(ctx)
+		w1 := New[int](a)
+		q.Push(w1)
+		res := await(w1, &mu, &q)
+		synctest.Wait()
+		mu.Lock()
+		q.PopReady().Hand(1)
+		mu.Unlock()
+		if ok := <-res; !ok || w1.Val != 1 {
+			t.Fatalf("first Await = %v with %d, want true, 1", ok, w1.Val)
+		}
+		w1.Free()
+		// The second wait, on the task's own context, must survive A's end.
+		w2 := New[int](ctx)
+		q.Push(w2)
+		res = await(w2, &mu, &q)
+		synctest.Wait()
+		cancelA()
+		synctest.Wait()
+		select {
+		case ok := <-res:
+			t.Fatalf("the second wait ended (%v) when an earlier wait's context was cancelled", ok)
+		default:
+		}
+		mu.Lock()
+		q.PopReady().Hand(2)
+		mu.Unlock()
+		if ok := <-res; !ok || w2.Val != 2 {
+			t.Errorf("second Await = %v with %d, want true, 2", ok, w2.Val)
+		}
+	})
+}
+
+// Two goroutines sharing one task (a go statement inside a task) wait at
+// once: the second cannot announce its wait in the task's slot and watches
+// its context itself; the cancellation reaches both.
+func TestAwaitSharedTaskCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var q Queue[int]
+		parent, cancel := context.WithCancel(t.Context())
+		ctx, finish := taskCtx(parent)
+		defer finish()
+		w1, w2 := New[int](ctx), New[int](ctx)
+		q.Push(w1)
+		q.Push(w2)
+		res1 := await(w1, &mu, &q)
+		res2 := await(w2, &mu, &q)
+		synctest.Wait()
+		cancel()
+		if ok1, ok2 := <-res1, <-res2; ok1 || ok2 {
+			t.Errorf("Await = %v, %v after the cancellation, want false, false", ok1, ok2)
+		}
+		if q.Len() != 0 {
+			t.Errorf("%d waiters left in the queue", q.Len())
+		}
+	})
+}
+
+// A task that has waited with more contexts than it keeps registrations for
+// (contexts that are never cancelled) still has its next wait cancelled: the
+// wait watches its context itself.
+func TestAwaitPastRegistrationLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var q Queue[int]
+		ctx, finish := taskCtx(t.Context())
+		defer finish()
+		var cancels []context.CancelFunc
+		defer func() {
+			for _, c := range cancels {
+				c()
+			}
+		}()
+		for i := range 20 {
+			c, cancel := context.WithCancel(ctx)
+			cancels = append(cancels, cancel)
+			w := New[int](c)
+			q.Push(w)
+			res := await(w, &mu, &q)
+			synctest.Wait()
+			mu.Lock()
+			q.PopReady().Hand(i)
+			mu.Unlock()
+			if ok := <-res; !ok || w.Val != i {
+				t.Fatalf("wait %d: Await = %v with %d, want true, %d", i, ok, w.Val, i)
+			}
+			w.Free()
+		}
+		c, cancel := context.WithCancel(ctx)
+		w := New[int](c)
+		q.Push(w)
+		res := await(w, &mu, &q)
+		synctest.Wait()
+		cancel()
+		if ok := <-res; ok || w.Handed {
+			t.Errorf("Await past the registration limit = %v, Handed %v, want false, false", ok, w.Handed)
+		}
+	})
 }
