@@ -483,7 +483,7 @@ func (s *Scope) exitLocked() {
 	s.mu.Unlock()
 	s.unlink()
 	if t := s.task; t != nil {
-		t.releaseWaitsOn(s.ctx.Context.Done())
+		t.releaseWaitsOn(s.ctx.Context)
 	}
 	// Not cancelWith: nobody waits on an exited scope in bulk, so its
 	// cause need not be recorded (CancelErr then asks context.Cause), and

@@ -35,6 +35,7 @@ type waitRegs struct {
 
 	mu   sync.Mutex
 	regs []waitReg
+	n    atomic.Int32 // len(regs), read without mu
 }
 
 type waitReg struct {
@@ -89,6 +90,7 @@ func (t *Task) BeginWait(ctx context.Context, d <-chan struct{}, slot *WaitSlot)
 		// holding r.mu is fine.
 		stop := context.AfterFunc(ctx, func() { t.waitContextDone(d) })
 		r.regs = append(r.regs, waitReg{done: d, stop: stop})
+		r.n.Store(int32(len(r.regs)))
 	}
 	r.last.Store(d)
 	r.mu.Unlock()
@@ -129,6 +131,7 @@ func (r *waitRegs) dropLocked(d <-chan struct{}) (waitReg, bool) {
 			r.regs[i] = r.regs[last]
 			r.regs[last] = waitReg{}
 			r.regs = r.regs[:last]
+			r.n.Store(int32(last))
 			if r.last.Load() == any(d) {
 				r.last.Store(noDone)
 			}
@@ -138,18 +141,21 @@ func (r *waitRegs) dropLocked(d <-chan struct{}) (waitReg, bool) {
 	return waitReg{}, false
 }
 
-// releaseWaitsOn stops the task's registration on d, if any: the scope whose
-// context d belongs to is exiting, and would otherwise fire it (a goroutine
-// for nothing).
-func (t *Task) releaseWaitsOn(d <-chan struct{}) {
+// releaseWaitsOn stops the task's registration on the Done channel of ctx,
+// if any: the scope whose context it is is exiting, and would otherwise fire
+// it (a goroutine for nothing). It asks ctx for its Done channel only when
+// the task has registrations: a context.cancelCtx makes the channel on the
+// first call, which every scope exit would otherwise pay.
+func (t *Task) releaseWaitsOn(ctx context.Context) {
 	w := t.wait.Load()
 	if w == nil {
 		return
 	}
 	r := w.regs.Load()
-	if r == nil {
+	if r == nil || r.n.Load() == 0 {
 		return
 	}
+	d := ctx.Done()
 	r.mu.Lock()
 	reg, ok := r.dropLocked(d)
 	r.mu.Unlock()
@@ -171,6 +177,7 @@ func (t *Task) releaseWaits() {
 	r.mu.Lock()
 	regs := r.regs
 	r.regs = nil
+	r.n.Store(0)
 	r.mu.Unlock()
 	for _, reg := range regs {
 		reg.stop()
