@@ -353,7 +353,7 @@ func (w *Waiter[T]) Await(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool
 		// The only waiter yields once before parking: the hand-off it
 		// waits for is next, and often comes at once (the task that it
 		// woke hands straight back); if it comes meanwhile, the wait
-		// costs no park and no select on the context, its dearest parts.
+		// costs no park, its dearest part.
 		// A waiter behind others parks at once.
 		runtime.Gosched()
 		select {
