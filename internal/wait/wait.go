@@ -12,18 +12,20 @@
 //     again for WaitAllTasksBlocked (Mark); then it signals the waiter's
 //     channel (Signal), under the mutex or after releasing it. Hand and Wake
 //     do both at once.
-//   - A wait has exactly one wake-up: whoever claims it first (the waker's
-//     Signal, the cancellation of the waiter's context, or the waiter that
-//     finds its context done) is the only one to act; the others do nothing.
-//     So a send on the waiter's channel never blocks, and nothing is left in
-//     it for the next wait.
+//   - The cancellation of a wait and a hand-off race for it with a
+//     compare-and-swap (claim): the waker's Mark, the cancellation of the
+//     waiter's context, or the waiter that finds its context done first.
+//     A cancellation that loses sends nothing; one that wins sends false.
+//     Every Mark is followed by its Signal, which sends true, so a channel
+//     never holds more than two, and a send never blocks.
 //   - Nothing is handed to a waiter whose context is already done: PopReady
 //     drops such waiters, which then return their cancellation.
 //   - A waiter whose wait the cancellation claimed re-locks the mutex and
-//     checks whether it was handed something meanwhile (marked, though the
-//     Signal found the wake-up claimed); if it was, the primitive decides
-//     what to do with it (give it back, pass it on, or keep it): it is never
-//     lost.
+//     checks whether it was handed something meanwhile (marked by a waker
+//     that popped it just before its context ended); if it was, it consumes
+//     the waker's Signal (so that it is not reused while the waker still
+//     holds it) and the primitive decides what to do with what it was
+//     handed (give it back, pass it on, or keep it): it is never lost.
 //
 // A task's waiter parks on its channel alone: the cancellation of its
 // context reaches it through the task's standing registration on that
@@ -54,9 +56,10 @@ import (
 // Waiter is one task waiting in a Queue. T is what a hand-off carries (an
 // item for a memory stream; struct{} for a token).
 type Waiter[T any] struct {
-	// ch carries the one wake-up of a wait: true from the waker, false
-	// from the cancellation of ctx. Only the claimant of the wait (see
-	// claim) sends, so a send never blocks.
+	// ch carries the wake-ups of a wait: true from the waker's Signal
+	// (one for every Mark), false from the cancellation of ctx if it
+	// claimed the wait before any Mark (see claim). That is two at most,
+	// so a send never blocks.
 	ch chan bool
 	// st is the generation of the wait (counted up each time the waiter
 	// is reused) and its phase: gen<<2 | phaseWaiting or phaseClaimed.
@@ -130,7 +133,7 @@ func poolOf[T any]() *sync.Pool {
 
 func get[T any](ctx context.Context, t *core.Task) *Waiter[T] {
 	if t == nil {
-		w := &Waiter[T]{ch: make(chan bool, 1), ctx: ctx}
+		w := &Waiter[T]{ch: make(chan bool, 2), ctx: ctx}
 		w.slot.Target = w
 		w.st.Store(1<<genShift | phaseWaiting)
 		return w
@@ -141,7 +144,7 @@ func get[T any](ctx context.Context, t *core.Task) *Waiter[T] {
 		w.st.Store((w.st.Load()>>genShift+1)<<genShift | phaseWaiting)
 		return w
 	}
-	w := &Waiter[T]{ch: make(chan bool, 1), ctx: ctx, Task: t, run: r}
+	w := &Waiter[T]{ch: make(chan bool, 2), ctx: ctx, Task: t, run: r}
 	w.slot.Target = w
 	w.st.Store(1<<genShift | phaseWaiting)
 	return w
@@ -155,7 +158,7 @@ const (
 )
 
 // claim takes the right to end the current wait: true for exactly one
-// caller per wait (the waker's Signal, the cancellation of the wait's
+// caller per wait (the waker's Mark, the cancellation of the wait's
 // context, or the waiter that found its context done before it parked).
 func (w *Waiter[T]) claim() bool {
 	for {
@@ -217,28 +220,19 @@ func (w *Waiter[T]) Hand(v T) {
 func (w *Waiter[T]) Mark(v T) {
 	w.Val = v
 	w.Handed = true
+	w.claim() // from now on the cancellation sends nothing
 	w.Task.Wake()
 }
 
 // Signal wakes a waiter after Mark; it never blocks. The waiter may return
-// (and be freed) at once, so the caller must not touch w afterwards. If the
-// cancellation of the waiter's context came first, Signal sends nothing: the
-// waiter, woken as cancelled, finds Handed set under the mutex and decides.
-func (w *Waiter[T]) Signal() {
-	if w.claim() {
-		w.ch <- true
-	}
-}
+// (and be freed) at once, so the caller must not touch w afterwards. A
+// waiter whose cancellation claimed the wait before the Mark still receives
+// the Signal: it finds Handed set under the mutex and waits for it, so that
+// it is never reused while its waker still holds it.
+func (w *Waiter[T]) Signal() { w.ch <- true }
 
 // Ctx returns the waiter's context.
 func (w *Waiter[T]) Ctx() context.Context { return w.ctx }
-
-// Wake hands off to a waiter already removed from its queue (by PopReady or
-// Remove): the caller holds the primitive's mutex and has set Handed and Val.
-func (w *Waiter[T]) Wake() {
-	w.Task.Wake()
-	w.Signal()
-}
 
 // Queue is a FIFO of waiters. It is guarded by the primitive's mutex.
 type Queue[T any] struct {
@@ -330,8 +324,9 @@ func (w *Waiter[T]) Wait(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool 
 	}
 	mu.Lock()
 	if w.Handed {
-		// Handed at the moment the context was cancelled: the waker
-		// found the wake-up claimed, and sends nothing.
+		// Handed at the moment the context was cancelled: the waker's
+		// Signal is in the channel, or on its way.
+		<-w.ch
 		return true
 	}
 	q.Remove(w)
@@ -366,7 +361,9 @@ func (w *Waiter[T]) Await(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool
 		return true
 	}
 	mu.Lock()
-	if !w.Handed {
+	if w.Handed {
+		<-w.ch // the waker's Signal, sent now or in a moment
+	} else {
 		q.Remove(w)
 	}
 	return false
@@ -414,5 +411,5 @@ func (w *Waiter[T]) sleep(d <-chan struct{}) bool {
 	if w.claim() {
 		return false
 	}
-	return <-w.ch // the waker claimed the wake-up first: it is on its way
+	return <-w.ch // a Mark claimed the wait first: its Signal is on its way
 }

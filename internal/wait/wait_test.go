@@ -75,11 +75,24 @@ type chanLocker chan struct{}
 func (l chanLocker) Lock()   { l <- struct{}{} }
 func (l chanLocker) Unlock() { <-l }
 
-// A waiter whose context ends after a waker marked it, but before the
-// waker's Signal, claims the wake-up itself: Await returns false with Handed
-// set and the value (the hand-off is not lost, the primitive decides), and
-// the Signal that follows sends nothing, so the channel is empty for the
-// next wait.
+// awaitLocker runs w.Await with a chanLocker in a new goroutine.
+func awaitLocker[T any](w *Waiter[T], mu chanLocker, q *Queue[T]) <-chan bool {
+	res := make(chan bool, 1)
+	go func() {
+		ok := w.Await(mu, q, nil)
+		if !ok {
+			mu.Unlock()
+		}
+		res <- ok
+	}()
+	return res
+}
+
+// A waker popped the waiter just before its context ended, and marks it
+// only after the waiter claimed its wait as cancelled: Await returns false
+// with Handed set and the value (the hand-off is not lost, the primitive
+// decides), having consumed the waker's Signal, so the channel is empty for
+// the next wait.
 func TestAwaitHandedWhileCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mu := make(chanLocker, 1)
@@ -87,27 +100,48 @@ func TestAwaitHandedWhileCancelled(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		w := New[int](ctx)
 		q.Push(w)
-		res := make(chan bool, 1)
-		go func() {
-			ok := w.Await(mu, &q, nil)
-			if !ok {
-				mu.Unlock()
-			}
-			res <- ok
-		}()
+		res := awaitLocker(w, mu, &q)
 		synctest.Wait()
 		mu.Lock()
 		got := q.PopReady()
-		got.Mark(7)
 		cancel()
-		synctest.Wait() // the waiter has claimed the wake-up and blocks on mu
+		synctest.Wait() // the waiter has claimed its wait and blocks on mu
+		got.Mark(7)
 		mu.Unlock()
 		got.Signal()
 		if ok := <-res; ok || !w.Handed || w.Val != 7 {
 			t.Errorf("Await = %v with Handed %v, Val %d, want false, true, 7", ok, w.Handed, w.Val)
 		}
 		if len(w.ch) != 0 {
-			t.Error("the Signal was sent although the waiter had claimed the wake-up")
+			t.Error("a wake-up was left in the channel")
+		}
+	})
+}
+
+// A waiter marked before its context ends is handed the value: the Mark
+// claimed the wait, so the cancellation that follows changes nothing and
+// Await returns true once the Signal arrives.
+func TestAwaitMarkedThenCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mu := make(chanLocker, 1)
+		var q Queue[int]
+		ctx, cancel := context.WithCancel(t.Context())
+		w := New[int](ctx)
+		q.Push(w)
+		res := awaitLocker(w, mu, &q)
+		synctest.Wait()
+		mu.Lock()
+		got := q.PopReady()
+		got.Mark(7)
+		cancel()
+		synctest.Wait() // the waiter waits for the Signal
+		mu.Unlock()
+		got.Signal()
+		if ok := <-res; !ok || !w.Handed || w.Val != 7 {
+			t.Errorf("Await = %v with Handed %v, Val %d, want true, true, 7", ok, w.Handed, w.Val)
+		}
+		if len(w.ch) != 0 {
+			t.Error("a wake-up was left in the channel")
 		}
 	})
 }
