@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,4 +185,102 @@ func skRetryBusy(op func() error) error {
 // skAddrPort makes an address and port from a host IP and a port.
 func skAddrPort(host string, port int) netip.AddrPort {
 	return netip.AddrPortFrom(netip.MustParseAddr(host), uint16(port))
+}
+
+// skAccepted connects a client with connect and returns it with the raw
+// connection l accepted for it; the caller closes both. When Accept fails,
+// the client is closed.
+func skAccepted[S anyio.AsyncResource](ctx context.Context, l net.Listener, connect func() (S, error)) (S, net.Conn, error) {
+	s, err := connect()
+	if err != nil {
+		return s, nil, err
+	}
+	peer, err := l.Accept()
+	if err != nil {
+		s.Close(ctx)
+		return s, nil, err
+	}
+	return s, peer, nil
+}
+
+// skConnectTCP connects to the raw TCP listener l at host with ConnectTCP;
+// see skAccepted.
+func skConnectTCP(ctx context.Context, l net.Listener, host string) (anyio.SocketStream, net.Conn, error) {
+	return skAccepted(ctx, l, func() (anyio.SocketStream, error) { return anyio.ConnectTCP(ctx, host, skPort(l.Addr())) })
+}
+
+// skConnectUnix connects to the raw UNIX listener l at path with
+// ConnectUnix; see skAccepted.
+func skConnectUnix(ctx context.Context, l net.Listener, path string) (anyio.UNIXSocketStream, net.Conn, error) {
+	return skAccepted(ctx, l, func() (anyio.UNIXSocketStream, error) { return anyio.ConnectUnix(ctx, path) })
+}
+
+// skCheckIterateBytes checks IterateBytes over s while its peer writes
+// "bl", then (once that chunk has arrived) "ah", and closes: the chunks are
+// exactly "bl" and "ah".
+func skCheckIterateBytes(t *testing.T, ctx context.Context, s anyio.ByteReceiveStream, peer net.Conn) error {
+	t.Helper()
+	peer.Write([]byte("bl"))
+	var chunks []string
+	for chunk, err := range anyio.IterateBytes(ctx, s, 0) {
+		if err != nil {
+			return err
+		}
+		chunks = append(chunks, string(chunk))
+		if len(chunks) == 1 {
+			peer.Write([]byte("ah"))
+			peer.Close()
+		}
+	}
+	if !slices.Equal(chunks, []string{"bl", "ah"}) {
+		t.Errorf("chunks = %q, want [bl ah]", chunks)
+	}
+	return nil
+}
+
+// skCheckReversedEcho runs an echo server that iterates over server and
+// sends each item back with its data reversed; it sends "FOOBAR" and
+// "123456" through sendTo and checks that receive gets each back reversed,
+// from the address from. It then cancels the server.
+func skCheckReversedEcho[T any, A comparable](t *testing.T, ctx context.Context, server anyio.UnreliableObjectStream[T], data func(T) []byte,
+	sendTo func(ctx context.Context, b []byte) error, receive func(ctx context.Context) ([]byte, A, error), from A) error {
+	t.Helper()
+	return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+		tg.StartSoon(func(ctx context.Context) error {
+			for item, err := range anyio.Iterate(ctx, server) {
+				if err != nil {
+					return err
+				}
+				slices.Reverse(data(item))
+				if err := server.Send(ctx, item); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, word := range []string{"FOOBAR", "123456"} {
+			if err := sendTo(ctx, []byte(word)); err != nil {
+				return err
+			}
+			got, addr, err := receive(ctx)
+			if err != nil {
+				return err
+			}
+			want := []byte(word)
+			slices.Reverse(want)
+			if string(got) != string(want) || addr != from {
+				t.Errorf("echo = %q from %v, want %q from %v", got, addr, want, from)
+			}
+		}
+		tg.CancelScope().Cancel()
+		return nil
+	})
+}
+
+// skReceiveUDP receives one packet from s as its data and sender.
+func skReceiveUDP(s anyio.UDPSocket) func(ctx context.Context) ([]byte, netip.AddrPort, error) {
+	return func(ctx context.Context) ([]byte, netip.AddrPort, error) {
+		pkt, err := s.Receive(ctx)
+		return pkt.Data, pkt.Addr, err
+	}
 }

@@ -13,7 +13,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"testing"
 
@@ -62,15 +61,11 @@ func TestPortConnectTCPLocalhost(t *testing.T) {
 			}
 			defer l.Close()
 			skRun(t, func(ctx context.Context) error {
-				s, err := anyio.ConnectTCP(ctx, "localhost", skPort(l.Addr()))
+				s, peer, err := skConnectTCP(ctx, l, "localhost")
 				if err != nil {
 					return err
 				}
 				defer s.Close(ctx)
-				peer, err := l.Accept()
-				if err != nil {
-					return err
-				}
 				defer peer.Close()
 				got := peer.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()
 				if got != netip.MustParseAddr(tc.wantClient) {
@@ -117,15 +112,11 @@ func TestPortTCPStreamPeerClosesWithUnreadData(t *testing.T) {
 		t.Run(fam.name, func(t *testing.T) {
 			l := skListen(t, fam)
 			skRun(t, func(ctx context.Context) error {
-				s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+				s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 				if err != nil {
 					return err
 				}
 				defer s.Close(ctx)
-				peer, err := l.Accept()
-				if err != nil {
-					return err
-				}
 				if err := s.Send(ctx, []byte("GET")); err != nil {
 					return err
 				}
@@ -223,23 +214,30 @@ func portUnixServer(t *testing.T) (*net.UnixListener, string) {
 	return l.(*net.UnixListener), path
 }
 
+// portWithUnixStream runs fn in a Run with a stream that ConnectUnix made to
+// a fresh raw UNIX listener and the raw connection the listener accepted for
+// it; both are closed once fn returns.
+func portWithUnixStream(t *testing.T, fn func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error) {
+	t.Helper()
+	l, path := portUnixServer(t)
+	skRun(t, func(ctx context.Context) error {
+		s, peer, err := skConnectUnix(ctx, l, path)
+		if err != nil {
+			return err
+		}
+		defer s.Close(ctx)
+		defer peer.Close()
+		return fn(ctx, s, peer)
+	})
+}
+
 // Ports TestUNIXStream.test_receive_large_buffer and
 // test_send_large_buffer: a megabyte, more than the kernel buffers, goes
 // through whole both ways.
 func TestPortUNIXStreamLargeBuffers(t *testing.T) {
 	big := append(bytes.Repeat([]byte{0xff}, 512<<10), bytes.Repeat([]byte{0}, 512<<10)...)
 	t.Run("Receive", func(t *testing.T) {
-		l, path := portUnixServer(t)
-		skRun(t, func(ctx context.Context) error {
-			s, err := anyio.ConnectUnix(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer s.Close(ctx)
-			peer, err := l.Accept()
-			if err != nil {
-				return err
-			}
+		portWithUnixStream(t, func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error {
 			wrote := make(chan error, 1)
 			go func() {
 				_, err := peer.Write(big)
@@ -262,13 +260,8 @@ func TestPortUNIXStreamLargeBuffers(t *testing.T) {
 	t.Run("Send", func(t *testing.T) {
 		l, path := portUnixServer(t)
 		skRun(t, func(ctx context.Context) error {
-			s, err := anyio.ConnectUnix(ctx, path)
+			s, peer, err := skConnectUnix(ctx, l, path)
 			if err != nil {
-				return err
-			}
-			peer, err := l.Accept()
-			if err != nil {
-				s.Close(ctx)
 				return err
 			}
 			defer peer.Close()
@@ -293,34 +286,8 @@ func TestPortUNIXStreamLargeBuffers(t *testing.T) {
 
 // Ports TestUNIXStream.test_iterate.
 func TestPortUNIXStreamIterate(t *testing.T) {
-	l, path := portUnixServer(t)
-	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectUnix(ctx, path)
-		if err != nil {
-			return err
-		}
-		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
-		defer peer.Close()
-		peer.Write([]byte("bl"))
-		var chunks []string
-		for chunk, err := range anyio.IterateBytes(ctx, s, 0) {
-			if err != nil {
-				return err
-			}
-			chunks = append(chunks, string(chunk))
-			if len(chunks) == 1 {
-				peer.Write([]byte("ah"))
-				peer.Close()
-			}
-		}
-		if !slices.Equal(chunks, []string{"bl", "ah"}) {
-			t.Errorf("chunks = %q, want [bl ah]", chunks)
-		}
-		return nil
+	portWithUnixStream(t, func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error {
+		return skCheckIterateBytes(t, ctx, s, peer)
 	})
 }
 
@@ -341,18 +308,7 @@ func portBlockedSend(t *testing.T, tg *anyio.TaskGroup, s anyio.ByteStream) <-ch
 
 // Ports TestUNIXStream.test_concurrent_send.
 func TestPortUNIXStreamConcurrentSend(t *testing.T) {
-	l, path := portUnixServer(t)
-	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectUnix(ctx, path)
-		if err != nil {
-			return err
-		}
-		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
-		defer peer.Close()
+	portWithUnixStream(t, func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			done := portBlockedSend(t, tg, s)
 			err := s.Send(ctx, []byte("foo"))
@@ -371,13 +327,8 @@ func TestPortUNIXStreamConcurrentSend(t *testing.T) {
 func TestPortUNIXStreamCloseDuringSend(t *testing.T) {
 	l, path := portUnixServer(t)
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectUnix(ctx, path)
+		s, peer, err := skConnectUnix(ctx, l, path)
 		if err != nil {
-			return err
-		}
-		peer, err := l.Accept()
-		if err != nil {
-			s.Close(ctx)
 			return err
 		}
 		defer peer.Close()
@@ -411,15 +362,11 @@ func TestPortUNIXNonUTF8Paths(t *testing.T) {
 		}
 		defer l.Close()
 		skRun(t, func(ctx context.Context) error {
-			s, err := anyio.ConnectUnix(ctx, path)
+			s, peer, err := skConnectUnix(ctx, l, path)
 			if err != nil {
 				return fmt.Errorf("ConnectUnix(%q): %w", path, err)
 			}
 			defer s.Close(ctx)
-			peer, err := l.Accept()
-			if err != nil {
-				return err
-			}
 			defer peer.Close()
 			peer.Write([]byte("hi"))
 			buf := make([]byte, 2)
@@ -653,36 +600,11 @@ func TestPortConnectedUDPSocketIterate(t *testing.T) {
 				}
 				defer udp2.Close(ctx)
 				addr2 := skLocalAddrPort(t, udp2)
-				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-					tg.StartSoon(func(ctx context.Context) error {
-						for data, err := range anyio.Iterate(ctx, udp2) {
-							if err != nil {
-								return err
-							}
-							slices.Reverse(data)
-							if err := udp2.Send(ctx, data); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
-					for _, word := range []string{"FOOBAR", "123456"} {
-						if err := udp1.SendTo(ctx, []byte(word), addr2.Addr().String(), int(addr2.Port())); err != nil {
-							return err
-						}
-						pkt, err := udp1.Receive(ctx)
-						if err != nil {
-							return err
-						}
-						want := []byte(word)
-						slices.Reverse(want)
-						if string(pkt.Data) != string(want) || pkt.Addr != addr2 {
-							t.Errorf("echo = %q from %v, want %q from %v", pkt.Data, pkt.Addr, want, addr2)
-						}
-					}
-					tg.CancelScope().Cancel()
-					return nil
-				})
+				return skCheckReversedEcho(t, ctx, udp2, func(data []byte) []byte { return data },
+					func(ctx context.Context, b []byte) error {
+						return udp1.SendTo(ctx, b, addr2.Addr().String(), int(addr2.Port()))
+					},
+					skReceiveUDP(udp1), addr2)
 			})
 		})
 	}
@@ -710,36 +632,12 @@ func TestPortUNIXDatagramIterate(t *testing.T) {
 						t.Errorf("Receive of a datagram to itself = %q from %q, %v; want %q from %q", pkt.Data, pkt.Addr, err, word, path)
 					}
 				}
-				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-					tg.StartSoon(func(ctx context.Context) error {
-						for pkt, err := range anyio.Iterate(ctx, server) {
-							if err != nil {
-								return err
-							}
-							slices.Reverse(pkt.Data)
-							if err := server.Send(ctx, pkt); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
-					for _, word := range []string{"FOOBAR", "123456"} {
-						if err := client.SendTo(ctx, []byte(word), serverPath); err != nil {
-							return err
-						}
+				return skCheckReversedEcho(t, ctx, server, func(pkt anyio.UNIXDatagramPacket) []byte { return pkt.Data },
+					func(ctx context.Context, b []byte) error { return client.SendTo(ctx, b, serverPath) },
+					func(ctx context.Context) ([]byte, string, error) {
 						pkt, err := client.Receive(ctx)
-						if err != nil {
-							return err
-						}
-						want := []byte(word)
-						slices.Reverse(want)
-						if string(pkt.Data) != string(want) || pkt.Addr != serverPath {
-							t.Errorf("echo = %q from %q, want %q from %q", pkt.Data, pkt.Addr, want, serverPath)
-						}
-					}
-					tg.CancelScope().Cancel()
-					return nil
-				})
+						return pkt.Data, pkt.Addr, err
+					}, serverPath)
 			})
 		})
 	}

@@ -92,15 +92,11 @@ func TestTCPStreamSendReceive(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
 		}
 		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
 		defer peer.Close()
 		if err := s.Send(ctx, []byte("blah")); err != nil {
 			return err
@@ -132,15 +128,11 @@ func TestTCPStreamLargeBuffers(t *testing.T) {
 	l := skListen(t, fam)
 	big := bytes.Repeat([]byte{0xff}, 1<<20) // more than the kernel's buffers
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
 		}
 		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
 		defer peer.Close()
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -182,15 +174,11 @@ func TestTCPStreamSendEOF(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
 		}
 		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
 		defer peer.Close()
 		s.Send(ctx, []byte("hello, "))
 		s.Send(ctx, []byte("world\n"))
@@ -221,32 +209,13 @@ func TestTCPStreamIterate(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
 		}
 		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
 		defer peer.Close()
-		peer.Write([]byte("bl"))
-		var chunks []string
-		for chunk, err := range anyio.IterateBytes(ctx, s, 0) {
-			if err != nil {
-				return err
-			}
-			chunks = append(chunks, string(chunk))
-			if len(chunks) == 1 {
-				peer.Write([]byte("ah"))
-				peer.Close()
-			}
-		}
-		if len(chunks) != 2 || chunks[0] != "bl" || chunks[1] != "ah" {
-			t.Errorf("chunks = %q, want [bl ah]", chunks)
-		}
-		return nil
+		return skCheckIterateBytes(t, ctx, s, peer)
 	})
 }
 
@@ -347,15 +316,11 @@ func TestTCPStreamConcurrentUse(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
 		}
 		defer s.Close(ctx)
-		peer, err := l.Accept()
-		if err != nil {
-			return err
-		}
 		defer peer.Close()
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			// Nobody reads the peer: the sender fills the buffers and blocks.
@@ -394,11 +359,7 @@ func TestTCPStreamCloseWakesBlocked(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
 	skRun(t, func(ctx context.Context) error {
-		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
-		if err != nil {
-			return err
-		}
-		peer, err := l.Accept()
+		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
 		}
@@ -441,11 +402,7 @@ func TestTCPStreamPeerClosed(t *testing.T) {
 		t.Run(fam.name, func(t *testing.T) {
 			l := skListen(t, fam)
 			skRun(t, func(ctx context.Context) error {
-				s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
-				if err != nil {
-					return err
-				}
-				peer, err := l.Accept()
+				s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 				if err != nil {
 					return err
 				}
@@ -473,15 +430,11 @@ func TestTCPStreamPeerReset(t *testing.T) {
 		t.Run(op, func(t *testing.T) {
 			l := skListen(t, fam)
 			skRun(t, func(ctx context.Context) error {
-				s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
+				s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 				if err != nil {
 					return err
 				}
 				defer s.Close(ctx)
-				peer, err := l.Accept()
-				if err != nil {
-					return err
-				}
 				peer.(*net.TCPConn).SetLinger(0) // close with a RST
 				peer.Close()
 				if op == "Receive" {

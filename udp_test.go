@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -92,36 +91,9 @@ func TestUDPSocketEcho(t *testing.T) {
 				}
 				defer client.Close(ctx)
 				srv := skLocalAddrPort(t, server)
-				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-					tg.StartSoon(func(ctx context.Context) error {
-						for pkt, err := range anyio.Iterate(ctx, server) {
-							if err != nil {
-								return err
-							}
-							slices.Reverse(pkt.Data)
-							if err := server.Send(ctx, pkt); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
-					for _, word := range []string{"FOOBAR", "123456"} {
-						if err := client.SendTo(ctx, []byte(word), fam.loopback, int(srv.Port())); err != nil {
-							return err
-						}
-						pkt, err := client.Receive(ctx)
-						if err != nil {
-							return err
-						}
-						want := []byte(word)
-						slices.Reverse(want)
-						if string(pkt.Data) != string(want) || pkt.Addr != srv {
-							t.Errorf("echo = %q from %v, want %q from %v", pkt.Data, pkt.Addr, want, srv)
-						}
-					}
-					tg.CancelScope().Cancel()
-					return nil
-				})
+				return skCheckReversedEcho(t, ctx, server, func(pkt anyio.UDPPacket) []byte { return pkt.Data },
+					func(ctx context.Context, b []byte) error { return client.SendTo(ctx, b, fam.loopback, int(srv.Port())) },
+					skReceiveUDP(client), srv)
 			})
 		})
 	}

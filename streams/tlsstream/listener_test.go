@@ -135,14 +135,23 @@ func TestHandleHandshakeErrorLogs(t *testing.T) {
 	}
 }
 
-func TestTLSListenerServe(t *testing.T) {
+// mutualH2Configs returns the server and client configurations of a fresh
+// CA for a session that offers ALPN "h2" and in which the client presents a
+// certificate for "dummy-client", which the server requires and verifies.
+func mutualH2Configs(t *testing.T) (scfg, ccfg *tls.Config) {
+	t.Helper()
 	ca := anyiotest.NewCA(t)
-	scfg := ca.ServerConfig()
+	scfg = ca.ServerConfig()
 	scfg.NextProtos = []string{"h2"}
 	scfg.ClientAuth = tls.RequireAndVerifyClientCert
-	ccfg := ca.ClientConfig()
+	ccfg = ca.ClientConfig()
 	ccfg.NextProtos = []string{"h2"}
 	ccfg.Certificates = []tls.Certificate{ca.IssueCert(t, "dummy-client").TLS}
+	return scfg, ccfg
+}
+
+func TestTLSListenerServe(t *testing.T) {
+	scfg, ccfg := mutualH2Configs(t)
 	run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, scfg, tlsstream.HandshakeErrorHandler(func(ctx context.Context, err error, s anyio.ByteStream) {

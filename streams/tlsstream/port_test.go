@@ -68,6 +68,34 @@ func rawFD(t *testing.T, rc syscall.RawConn) uintptr {
 	return fd
 }
 
+// portConnectTLS connects to 127.0.0.1:port over TCP and wraps the
+// connection in a client TLS stream for "localhost" with ccfg; it returns
+// the TLS stream and its transport.
+func portConnectTLS(ctx context.Context, port int, ccfg *tls.Config) (*tlsstream.TLSStream, anyio.SocketStream, error) {
+	transport, err := anyio.ConnectTCP(ctx, "127.0.0.1", port)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := tlsstream.Wrap(ctx, transport, tlsstream.Hostname("localhost"), tlsstream.Config(ccfg))
+	if err != nil {
+		anyio.CloseForcefully(transport)
+		return nil, nil, err
+	}
+	return s, transport, nil
+}
+
+// portCloseNotify closes s (what names the Close in a failure) and checks
+// that the server, whose read result arrives on served, saw close_notify.
+func portCloseNotify(t *testing.T, ctx context.Context, s *tlsstream.TLSStream, what string, served <-chan error) {
+	t.Helper()
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("%s = %v", what, err)
+	}
+	if err := <-served; err != io.EOF {
+		t.Errorf("the server's read ended with %v, want io.EOF (close_notify)", err)
+	}
+}
+
 // Ports AnyIO's TestTLSStream.test_extra_attributes: a client TLS stream
 // over TCP to a server that is not anyio offers every socket attribute of
 // its transport unchanged, and the TLS attributes of the session.
@@ -88,13 +116,8 @@ func TestPortTLSStreamExtraAttributes(t *testing.T) {
 				return readToEnd(c) // until the client's close_notify
 			})
 			run(t, func(ctx context.Context) error {
-				transport, err := anyio.ConnectTCP(ctx, "127.0.0.1", port)
+				s, transport, err := portConnectTLS(ctx, port, ccfg)
 				if err != nil {
-					return err
-				}
-				s, err := tlsstream.Wrap(ctx, transport, tlsstream.Hostname("localhost"), tlsstream.Config(ccfg))
-				if err != nil {
-					anyio.CloseForcefully(transport)
 					return err
 				}
 				// Every socket attribute passes through.
@@ -159,13 +182,8 @@ func TestPortTLSStreamExtraAttributes(t *testing.T) {
 						t.Errorf("ChannelBindingTLSUnique under TLS 1.2 = %x, %v", u, err)
 					}
 				}
-				if err := s.Close(ctx); err != nil {
-					t.Errorf("Close = %v", err)
-				}
-				// Close sent close_notify: the server saw a clean end.
-				if err := <-served; err != io.EOF {
-					t.Errorf("the server's read ended with %v, want io.EOF (close_notify)", err)
-				}
+				// Close sends close_notify: the server sees a clean end.
+				portCloseNotify(t, ctx, s, "Close", served)
 				return nil
 			})
 		})
@@ -191,13 +209,8 @@ func TestPortTLSStreamReceiveAfterEOF(t *testing.T) {
 				return readToEnd(c) // the closing handshake: wait for the client's
 			})
 			run(t, func(ctx context.Context) error {
-				transport, err := anyio.ConnectTCP(ctx, "127.0.0.1", port)
+				s, _, err := portConnectTLS(ctx, port, ccfg)
 				if err != nil {
-					return err
-				}
-				s, err := tlsstream.Wrap(ctx, transport, tlsstream.Hostname("localhost"), tlsstream.Config(ccfg))
-				if err != nil {
-					anyio.CloseForcefully(transport)
 					return err
 				}
 				buf := make([]byte, 64)
@@ -210,12 +223,7 @@ func TestPortTLSStreamReceiveAfterEOF(t *testing.T) {
 						t.Errorf("Receive %d after the peer's close_notify = %d, %v; want anyio.ErrEndOfStream", i+1, n, err)
 					}
 				}
-				if err := s.Close(ctx); err != nil {
-					t.Errorf("Close after the end of the stream = %v", err)
-				}
-				if err := <-served; err != io.EOF {
-					t.Errorf("the server's read ended with %v, want io.EOF (close_notify)", err)
-				}
+				portCloseNotify(t, ctx, s, "Close after the end of the stream", served)
 				return nil
 			})
 		})
@@ -227,14 +235,8 @@ func TestPortTLSStreamReceiveAfterEOF(t *testing.T) {
 // presents a certificate, offers the TLS attributes of the server side;
 // closing it sends close_notify.
 func TestPortTLSListenerExtraAttributes(t *testing.T) {
-	ca := anyiotest.NewCA(t)
-	scfg := ca.ServerConfig()
-	scfg.NextProtos = []string{"h2"}
-	scfg.ClientAuth = tls.RequireAndVerifyClientCert
-	ccfg := ca.ClientConfig()
-	ccfg.NextProtos = []string{"h2"}
+	scfg, ccfg := mutualH2Configs(t)
 	ccfg.ServerName = "localhost"
-	ccfg.Certificates = []tls.Certificate{ca.IssueCert(t, "dummy-client").TLS}
 	run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, scfg, tlsstream.HandshakeErrorHandler(func(ctx context.Context, err error, s anyio.ByteStream) {
