@@ -398,21 +398,6 @@ func TestTLSStreamHandshakeCancelled(t *testing.T) {
 	})
 }
 
-// unwrapBoth runs Unwrap on both streams at once.
-func unwrapBoth(ctx context.Context, a, b *tlsstream.TLSStream) (ta, tb anyio.ByteStream, ra, rb []byte, err error) {
-	err = anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-		tg.StartSoon(func(ctx context.Context) error {
-			var err error
-			tb, rb, err = b.Unwrap(ctx)
-			return err
-		})
-		var err error
-		ta, ra, err = a.Unwrap(ctx)
-		return err
-	})
-	return
-}
-
 func TestTLSStreamUnwrap(t *testing.T) {
 	ca := anyiotest.NewCA(t)
 	run(t, func(ctx context.Context) error {
