@@ -11,7 +11,7 @@ import (
 
 // await runs w.Await in a new goroutine and returns its result, with mu
 // unlocked again.
-func await[T any](w *Waiter[T], mu *sync.Mutex, q *Queue[T]) <-chan bool {
+func await[T any](w *Waiter[T], mu sync.Locker, q *Queue[T]) <-chan bool {
 	res := make(chan bool, 1)
 	go func() {
 		ok := w.Await(mu, q, nil)
@@ -23,14 +23,21 @@ func await[T any](w *Waiter[T], mu *sync.Mutex, q *Queue[T]) <-chan bool {
 	return res
 }
 
+// parked queues a waiter for ctx in q and returns it, with the result of
+// its Await, once it is parked (inside a synctest bubble).
+func parked(ctx context.Context, mu sync.Locker, q *Queue[int]) (*Waiter[int], <-chan bool) {
+	w := New[int](ctx)
+	q.Push(w)
+	res := await(w, mu, q)
+	synctest.Wait()
+	return w, res
+}
+
 func TestAwaitHandOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var q Queue[int]
-		w := New[int](t.Context())
-		q.Push(w)
-		res := await(w, &mu, &q)
-		synctest.Wait()
+		w, res := parked(t.Context(), &mu, &q)
 		mu.Lock()
 		got := q.PopReady()
 		if got != w {
@@ -53,10 +60,7 @@ func TestAwaitCancelled(t *testing.T) {
 		var mu sync.Mutex
 		var q Queue[int]
 		ctx, cancel := context.WithCancel(t.Context())
-		w := New[int](ctx)
-		q.Push(w)
-		res := await(w, &mu, &q)
-		synctest.Wait()
+		w, res := parked(ctx, &mu, &q)
 		cancel()
 		if ok := <-res; ok || w.Handed {
 			t.Errorf("Await = %v, Handed %v, want false, false", ok, w.Handed)
@@ -75,19 +79,6 @@ type chanLocker chan struct{}
 func (l chanLocker) Lock()   { l <- struct{}{} }
 func (l chanLocker) Unlock() { <-l }
 
-// awaitLocker runs w.Await with a chanLocker in a new goroutine.
-func awaitLocker[T any](w *Waiter[T], mu chanLocker, q *Queue[T]) <-chan bool {
-	res := make(chan bool, 1)
-	go func() {
-		ok := w.Await(mu, q, nil)
-		if !ok {
-			mu.Unlock()
-		}
-		res <- ok
-	}()
-	return res
-}
-
 // A waker popped the waiter just before its context ended, and marks it
 // only after the waiter claimed its wait as cancelled: Await returns false
 // with Handed set and the value (the hand-off is not lost, the primitive
@@ -98,10 +89,7 @@ func TestAwaitHandedWhileCancelled(t *testing.T) {
 		mu := make(chanLocker, 1)
 		var q Queue[int]
 		ctx, cancel := context.WithCancel(t.Context())
-		w := New[int](ctx)
-		q.Push(w)
-		res := awaitLocker(w, mu, &q)
-		synctest.Wait()
+		w, res := parked(ctx, mu, &q)
 		mu.Lock()
 		got := q.PopReady()
 		cancel()
@@ -126,10 +114,7 @@ func TestAwaitMarkedThenCancelled(t *testing.T) {
 		mu := make(chanLocker, 1)
 		var q Queue[int]
 		ctx, cancel := context.WithCancel(t.Context())
-		w := New[int](ctx)
-		q.Push(w)
-		res := awaitLocker(w, mu, &q)
-		synctest.Wait()
+		w, res := parked(ctx, mu, &q)
 		mu.Lock()
 		got := q.PopReady()
 		got.Mark(7)
@@ -153,10 +138,7 @@ func TestAwaitSignalledThenCancelled(t *testing.T) {
 		var mu sync.Mutex
 		var q Queue[int]
 		ctx, cancel := context.WithCancel(t.Context())
-		w := New[int](ctx)
-		q.Push(w)
-		res := await(w, &mu, &q)
-		synctest.Wait()
+		w, res := parked(ctx, &mu, &q)
 		mu.Lock()
 		got := q.PopReady()
 		got.Mark(7)
@@ -264,10 +246,7 @@ func TestAwaitTaskCancelledThroughRegistration(t *testing.T) {
 		parent, cancel := context.WithCancel(t.Context())
 		ctx, finish := taskCtx(parent)
 		defer finish()
-		w := New[int](ctx)
-		q.Push(w)
-		res := await(w, &mu, &q)
-		synctest.Wait()
+		w, res := parked(ctx, &mu, &q)
 		cancel()
 		if ok := <-res; ok || w.Handed {
 			t.Errorf("Await = %v, Handed %v, want false, false", ok, w.Handed)
@@ -290,10 +269,7 @@ func TestAwaitStaleRegistration(t *testing.T) {
 		defer finish()
 		// The first wait, on a context A that ends later, is handed a value.
 		a, cancelA := context.WithCancel(ctx)
-		w1 := New[int](a)
-		q.Push(w1)
-		res := await(w1, &mu, &q)
-		synctest.Wait()
+		w1, res := parked(a, &mu, &q)
 		mu.Lock()
 		q.PopReady().Hand(1)
 		mu.Unlock()
@@ -366,10 +342,7 @@ func TestAwaitPastRegistrationLimit(t *testing.T) {
 		for i := range 20 {
 			c, cancel := context.WithCancel(ctx)
 			cancels = append(cancels, cancel)
-			w := New[int](c)
-			q.Push(w)
-			res := await(w, &mu, &q)
-			synctest.Wait()
+			w, res := parked(c, &mu, &q)
 			mu.Lock()
 			q.PopReady().Hand(i)
 			mu.Unlock()
@@ -379,10 +352,7 @@ func TestAwaitPastRegistrationLimit(t *testing.T) {
 			w.Free()
 		}
 		c, cancel := context.WithCancel(ctx)
-		w := New[int](c)
-		q.Push(w)
-		res := await(w, &mu, &q)
-		synctest.Wait()
+		w, res := parked(c, &mu, &q)
 		cancel()
 		if ok := <-res; ok || w.Handed {
 			t.Errorf("Await past the registration limit = %v, Handed %v, want false, false", ok, w.Handed)
