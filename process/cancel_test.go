@@ -66,7 +66,7 @@ func TestRunCancelled(t *testing.T) {
 				err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					tg.StartSoon(func(ctx context.Context) error {
 						opts := append([]process.Option{process.ExtraFiles(w)}, tc.opts...)
-						_, runErr = process.Run(ctx, helper("signal-ready"), opts...)
+						_, runErr = process.Run(ctx, process.Shell("echo ready >&3; exec sleep 3600"), opts...)
 						return nil
 					})
 					readSide(ctx, tg, r, w, func(string) {

@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/anyio-go/anyio/process"
 )
 
@@ -41,12 +39,32 @@ func helperCmd(mode string, args ...string) *exec.Cmd {
 	return exec.Command(argv[0], argv[1:]...)
 }
 
+// Shell stand-ins for the simple children: /bin/sh and the standard tools
+// start far faster than the test binary, which under the race detector
+// takes about a second to start on a loaded machine.
+var (
+	catArgv        = []string{"cat"}
+	catToNullArgv  = process.Shell("cat >/dev/null")
+	sleepArgv      = process.Shell("exec sleep 3600")
+	readySleepArgv = process.Shell("echo ready; exec sleep 3600")
+	// The session and the process group of the shell.
+	sessionArgv   = process.Shell(`set -- $(cut -d" " -f5,6 /proc/$$/stat); echo "$2 $1"`)
+	stdinSaysArgv = process.Shell(`read -r txt; echo "stdin says \"$txt\" but stderr says NO!" >&2; echo "stdin says \"$txt\" and stdout says YES!"`)
+)
+
+// outErrExit writes a line to stderr, then one to stdout, and exits with
+// code (AnyIO's test_run_process_checked).
+func outErrExit(code int) []string {
+	return process.Shell(fmt.Sprintf("echo stderr-text >&2; echo stdout-text; exit %d", code))
+}
+
+// writeZeros writes n zero bytes to stdout.
+func writeZeros(n int) []string { return process.Shell(fmt.Sprintf("head -c %d /dev/zero", n)) }
+
 // runHelper plays the part of a child process in a test and returns its
 // exit status.
 func runHelper(mode string, args []string) int {
 	switch mode {
-	case "cat": // copy stdin to stdout
-		io.Copy(os.Stdout, os.Stdin)
 	case "reverse": // print stdin reversed (AnyIO's test_run_process)
 		data, _ := io.ReadAll(os.Stdin)
 		slices.Reverse(data)
@@ -56,33 +74,7 @@ func runHelper(mode string, args []string) int {
 		fmt.Println("stdout-text")
 		code, _ := strconv.Atoi(args[0])
 		return code
-	case "stdin-says": // AnyIO's test_*_connect_to_file
-		data, _ := io.ReadAll(os.Stdin)
-		txt := strings.TrimSpace(string(data))
-		fmt.Fprintf(os.Stderr, "stdin says %q but stderr says NO!\n", txt)
-		fmt.Printf("stdin says %q and stdout says YES!\n", txt)
-	case "pwd":
-		wd, _ := os.Getwd()
-		fmt.Println(wd)
-	case "getenv":
-		for _, k := range args {
-			fmt.Printf("%s=%s\n", k, os.Getenv(k))
-		}
-	case "getsid":
-		sid, err := unix.Getsid(0)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		fmt.Printf("%d %d\n", sid, syscall.Getpgrp())
-	case "ids": // uid gid groups umask
-		groups, _ := syscall.Getgroups()
-		slices.Sort(groups)
-		fmt.Printf("uid=%d gid=%d groups=%v umask=%s\n", os.Getuid(), os.Getgid(), groups, umaskOf("self"))
 	case "sleep": // run until killed
-		time.Sleep(time.Hour)
-	case "ready-sleep": // say "ready" on stdout, then run until killed
-		fmt.Println("ready")
 		time.Sleep(time.Hour)
 	case "sigterm-exit2": // AnyIO's test_terminate
 		c := make(chan os.Signal, 1)
@@ -93,35 +85,6 @@ func runHelper(mode string, args []string) int {
 			return 2
 		case <-time.After(time.Minute):
 		}
-	case "write": // write args[0] bytes 0..255 over and over to stdout
-		n, _ := strconv.Atoi(args[0])
-		chunk := make([]byte, 256)
-		for i := range chunk {
-			chunk[i] = byte(i)
-		}
-		for ; n > 0; n -= len(chunk) {
-			if _, err := os.Stdout.Write(chunk[:min(n, len(chunk))]); err != nil {
-				return 1
-			}
-		}
-	case "exit":
-		code, _ := strconv.Atoi(args[0])
-		return code
-	case "read-fds": // print what descriptors 3.. hold, one line each
-		for i := range args {
-			f := os.NewFile(uintptr(3+i), args[i])
-			data, err := io.ReadAll(f)
-			if err != nil {
-				fmt.Printf("fd %d: %v\n", 3+i, err)
-				continue
-			}
-			fmt.Printf("fd %d: %s\n", 3+i, data)
-		}
-	case "signal-ready": // write "ready" to fd 3, then run until killed
-		f := os.NewFile(3, "ready")
-		f.WriteString("ready\n")
-		f.Close()
-		time.Sleep(time.Hour)
 	case "spawn": // spawn REPORT THEN PART...: start a grandchild playing
 		// PART that inherits the standard streams, write "<its pid>\n" to
 		// REPORT ("fd3" or "stdout"), then THEN: "exit" or "sleep".
@@ -157,15 +120,6 @@ func runHelper(mode string, args []string) int {
 			fmt.Fprintln(os.Stderr, "Run:", err)
 			return 1
 		}
-	case "mkfile": // create args[0] with mode 0666 and print its mode
-		f, err := os.OpenFile(args[0], os.O_CREATE|os.O_WRONLY, 0o666)
-		if err != nil {
-			fmt.Println(err)
-			return 1
-		}
-		st, _ := f.Stat()
-		f.Close()
-		fmt.Printf("%#o\n", st.Mode().Perm())
 	default:
 		fmt.Fprintf(os.Stderr, "unknown helper part %q\n", mode)
 		return 99

@@ -21,7 +21,7 @@ func TestPipesConformance(t *testing.T) {
 		ctx := context.Background()
 		var cats [2]*process.Process
 		for i := range cats {
-			p, err := process.Open(ctx, helper("cat"), process.Stderr(process.DevNull))
+			p, err := process.Open(ctx, catArgv, process.Stderr(process.DevNull))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -73,7 +73,7 @@ func TestSignalReturnCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			leakCheck(t)
 			anyiotest.Run(t, func(ctx context.Context) error {
-				p := open(t, ctx, helper("ready-sleep"))
+				p := open(t, ctx, readySleepArgv)
 				readLine(t, ctx, p.Stdout())
 				if code, ok := p.ReturnCode(); ok {
 					t.Errorf("ReturnCode of a running child = %d, true; want false", code)
@@ -120,7 +120,7 @@ func TestPID(t *testing.T) {
 func TestReceiveEmptyBuffer(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("write", "1"))
+		p := open(t, ctx, writeZeros(1))
 		for _, buf := range [][]byte{nil, {}} {
 			if n, err := p.Stdout().Receive(ctx, buf); n != 0 || !errors.Is(err, anyio.ErrEmptyBuffer) {
 				t.Errorf("Receive(%#v) = %d, %v; want 0, anyio.ErrEmptyBuffer", buf, n, err)
@@ -137,7 +137,7 @@ func TestReceiveEmptyBuffer(t *testing.T) {
 func TestOpenConnectToFile(t *testing.T) {
 	in, out, errf, check := connectToFile(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("stdin-says"), process.Stdin(in), process.Stdout(out), process.Stderr(errf))
+		p := open(t, ctx, stdinSaysArgv, process.Stdin(in), process.Stdout(out), process.Stderr(errf))
 		if p.Stdin() != nil || p.Stdout() != nil || p.Stderr() != nil {
 			t.Errorf("Stdin, Stdout, Stderr = %v, %v, %v; want nil for streams sent to files", p.Stdin(), p.Stdout(), p.Stderr())
 		}
@@ -159,7 +159,7 @@ func TestCloseCancelled(t *testing.T) {
 		scope := anyio.NewCancelScope()
 		err := scope.Run(ctx, func(ctx context.Context) error {
 			var err error
-			p, err = process.Open(ctx, helper("sleep"))
+			p, err = process.Open(ctx, sleepArgv)
 			if err != nil {
 				return err
 			}
@@ -197,7 +197,7 @@ func TestCloseCancelled(t *testing.T) {
 func TestStreamsAfterExit(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("exit", "0"))
+		p := open(t, ctx, process.Shell("exit 0"))
 		if _, err := p.Wait(ctx); err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func TestStreamsAfterExit(t *testing.T) {
 func TestCloseEarly(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p, err := process.Open(ctx, helper("write", "25600"))
+		p, err := process.Open(ctx, writeZeros(25600))
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func TestCloseEarly(t *testing.T) {
 func TestCloseWhileReading(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("sleep"))
+		p := open(t, ctx, sleepArgv)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				// Close once the Receive below is in progress: a Receive
@@ -340,7 +340,7 @@ func TestWaitReturnsWithOpenStdout(t *testing.T) {
 func TestCloseWithStdoutBlocked(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p, err := process.Open(ctx, helper("write", "1048576"))
+		p, err := process.Open(ctx, writeZeros(1048576))
 		if err != nil {
 			return err
 		}
@@ -354,7 +354,7 @@ func TestCloseWithStdoutBlocked(t *testing.T) {
 func TestConcurrentWait(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("wait-stdin"), process.Stdout(process.DevNull), process.Stderr(process.DevNull))
+		p := open(t, ctx, catToNullArgv, process.Stdout(process.DevNull), process.Stderr(process.DevNull))
 		codes := make([]int, 4)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for i := range codes {
@@ -386,7 +386,7 @@ func TestConcurrentWait(t *testing.T) {
 func TestWaitIsABlockedWait(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("sleep"), process.Stdin(process.DevNull), process.Stdout(process.DevNull), process.Stderr(process.DevNull))
+		p := open(t, ctx, sleepArgv, process.Stdin(process.DevNull), process.Stdout(process.DevNull), process.Stderr(process.DevNull))
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				_, err := p.Wait(ctx)
@@ -413,7 +413,7 @@ func TestWaitIsABlockedWait(t *testing.T) {
 func TestWaitCancelledKills(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("ready-sleep"))
+		p := open(t, ctx, readySleepArgv)
 		readLine(t, ctx, p.Stdout())
 		scope := anyio.NewCancelScope()
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -450,7 +450,7 @@ func TestWaitCancelledKills(t *testing.T) {
 func TestStreamsNilWhenNotPiped(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("exit", "0"), process.Stdin(process.DevNull), process.Stdout(process.Inherit), process.Stderr(process.ToStdout))
+		p := open(t, ctx, process.Shell("exit 0"), process.Stdin(process.DevNull), process.Stdout(process.Inherit), process.Stderr(process.ToStdout))
 		if p.Stdin() != nil || p.Stdout() != nil || p.Stderr() != nil {
 			t.Errorf("Stdin, Stdout, Stderr = %#v, %#v, %#v; want nil interfaces", p.Stdin(), p.Stdout(), p.Stderr())
 		}
@@ -462,7 +462,7 @@ func TestStreamsNilWhenNotPiped(t *testing.T) {
 func TestOpenStderrToStdout(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		p := open(t, ctx, helper("out-err-exit", "0"), process.Stderr(process.ToStdout))
+		p := open(t, ctx, outErrExit(0), process.Stderr(process.ToStdout))
 		if p.Stderr() != nil {
 			t.Errorf("Stderr() = %v, want nil", p.Stderr())
 		}

@@ -58,7 +58,7 @@ func slicesEqual(a, b []string) bool {
 func TestRunChecked(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		argv := helper("out-err-exit", "1")
+		argv := outErrExit(1)
 		res, err := process.Run(ctx, argv, process.Check(true))
 		if res != nil {
 			t.Errorf("Run: Completed = %+v, want nil with the error", res)
@@ -94,12 +94,12 @@ func TestRunChecked(t *testing.T) {
 func TestRunCheckDefaultAndOff(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		_, err := process.Run(ctx, helper("exit", "3"))
+		_, err := process.Run(ctx, process.Shell("exit 3"))
 		var ce *process.CalledError
 		if !errors.As(err, &ce) || ce.ReturnCode != 3 {
 			t.Errorf("Run with the default Check: error = %v, want a *process.CalledError with code 3", err)
 		}
-		res, err := process.Run(ctx, helper("exit", "3"), process.Check(false))
+		res, err := process.Run(ctx, process.Shell("exit 3"), process.Check(false))
 		if err != nil {
 			t.Fatalf("Run with Check(false): %v", err)
 		}
@@ -142,7 +142,7 @@ func TestRunDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	anyiotest.Run(t, func(ctx context.Context) error {
-		res, err := process.Run(ctx, helper("pwd"), process.Dir(dir))
+		res, err := process.Run(ctx, process.Shell("pwd -P"), process.Dir(dir))
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func TestRunDir(t *testing.T) {
 func TestRunEnv(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		res, err := process.Run(ctx, helper("getenv", "foo"), process.Env(append(os.Environ(), "foo=bar")))
+		res, err := process.Run(ctx, process.Shell(`echo "foo=$foo"`), process.Env(append(os.Environ(), "foo=bar")))
 		if err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func TestRunEnv(t *testing.T) {
 			t.Errorf("child with Env([ONLY=1]) printed %q, want [1][]", got)
 		}
 		t.Setenv("ANYIO_INHERITED", "yes")
-		res, err = process.Run(ctx, helper("getenv", "ANYIO_INHERITED"), process.Env(nil))
+		res, err = process.Run(ctx, process.Shell(`echo "ANYIO_INHERITED=$ANYIO_INHERITED"`), process.Env(nil))
 		if err != nil {
 			return err
 		}
@@ -192,7 +192,7 @@ func TestRunStartNewSession(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := process.Run(ctx, helper("getsid"))
+		res, err := process.Run(ctx, sessionArgv)
 		if err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func TestRunStartNewSession(t *testing.T) {
 		if f[0] != strconv.Itoa(sid) {
 			t.Errorf("child's session = %s, want the parent's %d", f[0], sid)
 		}
-		res, err = process.Run(ctx, helper("getsid"), process.StartNewSession())
+		res, err = process.Run(ctx, sessionArgv, process.StartNewSession())
 		if err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func connectToFile(t *testing.T) (in, out, errf *os.File, check func()) {
 func TestRunConnectToFile(t *testing.T) {
 	in, out, errf, check := connectToFile(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		res, err := process.Run(ctx, helper("stdin-says"), process.Stdin(in), process.Stdout(out), process.Stderr(errf))
+		res, err := process.Run(ctx, stdinSaysArgv, process.Stdin(in), process.Stdout(out), process.Stderr(errf))
 		if err != nil {
 			return err
 		}
@@ -272,7 +272,7 @@ func TestRunConnectToFile(t *testing.T) {
 func TestRunStdinAndInput(t *testing.T) {
 	in, _, _, _ := connectToFile(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		_, err := process.Run(ctx, helper("cat"), process.Input([]byte("abc")), process.Stdin(in))
+		_, err := process.Run(ctx, catArgv, process.Input([]byte("abc")), process.Stdin(in))
 		if !errors.Is(err, process.ErrInvalidArgument) || !strings.Contains(err.Error(), "only one of") {
 			t.Errorf("Run with Input and Stdin: error = %v, want ErrInvalidArgument saying only one of them is allowed", err)
 		}
@@ -301,7 +301,7 @@ func TestRunInherit(t *testing.T) {
 func TestRunRedirects(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		res, err := process.Run(ctx, helper("out-err-exit", "0"), process.Stderr(process.ToStdout))
+		res, err := process.Run(ctx, outErrExit(0), process.Stderr(process.ToStdout))
 		if err != nil {
 			return err
 		}
@@ -311,35 +311,35 @@ func TestRunRedirects(t *testing.T) {
 		if res.Stderr != nil {
 			t.Errorf("Stderr(ToStdout): Stderr = %q, want nil", res.Stderr)
 		}
-		res, err = process.Run(ctx, helper("out-err-exit", "0"), process.Stdout(process.DevNull), process.Stderr(process.DevNull))
+		res, err = process.Run(ctx, outErrExit(0), process.Stdout(process.DevNull), process.Stderr(process.DevNull))
 		if err != nil {
 			return err
 		}
 		if res.Stdout != nil || res.Stderr != nil {
 			t.Errorf("DevNull: Stdout, Stderr = %q, %q, want nil", res.Stdout, res.Stderr)
 		}
-		res, err = process.Run(ctx, helper("out-err-exit", "0"), process.Stdout(process.DevNull), process.Stderr(process.ToStdout))
+		res, err = process.Run(ctx, outErrExit(0), process.Stdout(process.DevNull), process.Stderr(process.ToStdout))
 		if err != nil {
 			return err
 		}
 		if res.Stdout != nil || res.Stderr != nil {
 			t.Errorf("Stdout(DevNull), Stderr(ToStdout): Stdout, Stderr = %q, %q, want nil", res.Stdout, res.Stderr)
 		}
-		res, err = process.Run(ctx, helper("cat"), process.Stdin(process.DevNull))
+		res, err = process.Run(ctx, catArgv, process.Stdin(process.DevNull))
 		if err != nil {
 			return err
 		}
 		if len(res.Stdout) != 0 {
 			t.Errorf("Stdin(DevNull): cat printed %q, want nothing", res.Stdout)
 		}
-		res, err = process.Run(ctx, helper("cat"), process.Input(nil))
+		res, err = process.Run(ctx, catArgv, process.Input(nil))
 		if err != nil {
 			return err
 		}
 		if len(res.Stdout) != 0 {
 			t.Errorf("Input(nil): cat printed %q, want nothing", res.Stdout)
 		}
-		res, err = process.Run(ctx, helper("cat"), process.Stdin(process.Pipe))
+		res, err = process.Run(ctx, catArgv, process.Stdin(process.Pipe))
 		if err != nil {
 			return err
 		}
@@ -355,7 +355,7 @@ func TestRunLargeInputOutput(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
 		in := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB, far beyond a pipe's buffer
-		res, err := process.Run(ctx, helper("cat"), process.Input(in))
+		res, err := process.Run(ctx, catArgv, process.Input(in))
 		if err != nil {
 			return err
 		}
@@ -370,7 +370,7 @@ func TestRunLargeInputOutput(t *testing.T) {
 func TestRunInputNotRead(t *testing.T) {
 	leakCheck(t)
 	anyiotest.Run(t, func(ctx context.Context) error {
-		res, err := process.Run(ctx, helper("exit", "0"), process.Input(bytes.Repeat([]byte("x"), 1<<20)))
+		res, err := process.Run(ctx, process.Shell("exit 0"), process.Input(bytes.Repeat([]byte("x"), 1<<20)))
 		if err != nil {
 			return err
 		}
@@ -399,7 +399,7 @@ func TestRunExtraFiles(t *testing.T) {
 		files = append(files, f)
 	}
 	anyiotest.Run(t, func(ctx context.Context) error {
-		res, err := process.Run(ctx, helper("read-fds", "a", "b"), process.ExtraFiles(files...))
+		res, err := process.Run(ctx, process.Shell(`echo "fd 3: $(cat <&3)"; echo "fd 4: $(cat <&4)"`), process.ExtraFiles(files...))
 		if err != nil {
 			return err
 		}
@@ -449,7 +449,7 @@ func TestRunMissingCommand(t *testing.T) {
 			}
 		}
 		// A directory that does not exist.
-		_, err := process.Run(ctx, helper("pwd"), process.Dir("/nonexistent/anyio-dir"))
+		_, err := process.Run(ctx, process.Shell("pwd -P"), process.Dir("/nonexistent/anyio-dir"))
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("Run with a missing Dir: error = %v, want one matching fs.ErrNotExist", err)
 		}
@@ -462,11 +462,11 @@ func TestRunCancelledBeforeStart(t *testing.T) {
 	leakCheck(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := process.Run(ctx, helper("exit", "0"))
+	_, err := process.Run(ctx, process.Shell("exit 0"))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run with a cancelled ctx: error = %v, want a cancellation", err)
 	}
-	p, err := process.Open(ctx, helper("exit", "0"))
+	p, err := process.Open(ctx, process.Shell("exit 0"))
 	if p != nil || !errors.Is(err, context.Canceled) {
 		t.Errorf("Open with a cancelled ctx = %v, %v; want nil and a cancellation", p, err)
 	}

@@ -19,16 +19,33 @@ func startCmd(cmd *exec.Cmd, cfg *config) error {
 		return cmd.Start()
 	}
 	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := syscall.Unshare(syscall.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("%w: unshare(CLONE_FS): %w", ErrUmaskUnsupported, err)
-			return
-		}
-		syscall.Umask(cfg.umask)
-		errc <- cmd.Start()
-	}()
+	go startWithUmask(cmd, cfg.umask, errc)
 	return <-errc
+}
+
+func startWithUmask(cmd *exec.Cmd, mask int, errc chan<- error) {
+	runtime.LockOSThread()
+	if syscall.Gettid() == syscall.Getpid() {
+		// The main thread cannot end (the runtime parks it for good
+		// instead): keep it busy, so that a new goroutine gets another
+		// thread, and give it back untouched.
+		done := make(chan struct{})
+		go func() {
+			startWithUmask(cmd, mask, errc)
+			close(done)
+		}()
+		<-done
+		runtime.UnlockOSThread()
+		return
+	}
+	if err := syscall.Unshare(syscall.CLONE_FS); err != nil {
+		errc <- fmt.Errorf("%w: unshare(CLONE_FS): %w", ErrUmaskUnsupported, err)
+		return
+	}
+	old := syscall.Umask(mask)
+	err := cmd.Start()
+	syscall.Umask(old)
+	errc <- err
 }
 
 // waitExited blocks until the child pid has exited, without reaping it, and

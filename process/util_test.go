@@ -4,7 +4,6 @@ package process_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,9 +104,6 @@ func processGone(pid int) bool {
 }
 
 var warmUp sync.Once
-
-// bg is a context for Close calls in cleanups.
-var bg = context.Background()
 
 func unixGetsid() (int, error) { return unix.Getsid(0) }
 
