@@ -141,9 +141,11 @@ func (r *SignalReceiver) Receive(ctx context.Context) (os.Signal, error) {
 }
 
 // Close stops receiving: the signals go back to the handling they had
-// before [OpenSignalReceiver] (os/signal's Stop; other receivers keep
-// theirs), signals not yet received are dropped, and tasks blocked in
-// Receive return [ErrClosedResource]. It waits for the receiver's goroutine
+// before [OpenSignalReceiver] (os/signal's Stop): other receivers and
+// signal.Notify channels keep getting them, and a signal that nobody else
+// handles gets the Go runtime's default again (SIGTERM, SIGINT and SIGHUP
+// end the program; SIGUSR1 is ignored). Signals not yet received are
+// dropped, and tasks blocked in Receive return [ErrClosedResource]. It waits for the receiver's goroutine
 // to end, which is immediate, and is idempotent.
 func (r *SignalReceiver) Close(ctx context.Context) error {
 	r.mu.Lock()
