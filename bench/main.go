@@ -92,6 +92,8 @@ var targets = []target{
 	{Name: "socket-cancel-p99", Pkg: ".", Anyio: "BenchmarkSocketCancelLatency/anyio", Raw: "BenchmarkSocketCancelLatency/raw", Metric: "p99-ns"},
 	{Name: "conn10k-memory", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "B/conn", Heavy: true, Benchtime: "1x"},
 	{Name: "conn10k-cancel", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "cancel-ns", Heavy: true, Benchtime: "1x"},
+	{Name: "process-run", Pkg: "process", Anyio: "BenchmarkRun/anyio", Raw: "BenchmarkRun/raw", Cmp: "≤", Bound: 1.1},
+	{Name: "process-cat-256MiB", Pkg: "process", Anyio: "BenchmarkCat/anyio", Raw: "BenchmarkCat/raw", Metric: "MB/s", Cmp: "≥", Bound: 0.9},
 }
 
 // A bench is one benchmark to run: what a round runs once.

@@ -129,12 +129,15 @@ var cancelledCtx = func() context.Context {
 	return ctx
 }()
 
-// drain reads s to its end into buf.
+// drain reads s to its end into buf, receiving straight into buf's spare
+// room, which grows as bytes.Buffer.ReadFrom grows it.
 func drain(ctx context.Context, s *pipeReceive, buf *bytes.Buffer) error {
-	chunk := make([]byte, 32*1024)
 	for {
-		n, err := s.Receive(ctx, chunk)
-		buf.Write(chunk[:n])
+		buf.Grow(bytes.MinRead)
+		room := buf.AvailableBuffer()
+		room = room[:cap(room)]
+		n, err := s.Receive(ctx, room)
+		buf.Write(room[:n])
 		if errors.Is(err, anyio.ErrEndOfStream) {
 			return nil
 		}

@@ -44,6 +44,7 @@ var steps = []step{
 	{"Memory object streams: a pipeline with clones", pipeline},
 	{"CapacityLimiter: at most two downloads at once", limitDownloads},
 	{"A TLS echo server on two sockets (MultiListener)", tlsEchoServer},
+	{"A pipeline of two child processes, cancelled halfway", processPipeline},
 }
 
 func main() {

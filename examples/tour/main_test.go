@@ -54,6 +54,11 @@ func TestTour(t *testing.T) {
 		`client 1 over tcp (TLS 1.3): sent "hello from client 1", got "HELLO FROM CLIENT 1"`,
 		`client 2 over unix (TLS 1.3): sent "hello from client 2", got "HELLO FROM CLIENT 2"`,
 		`client 3 over tcp (TLS 1.3): sent "hello from client 3", got "HELLO FROM CLIENT 3"`,
+		`line 1 from the pipeline: "got 1"`,
+		`line 3 from the pipeline: "got 3"`,
+		"enough: cancelling the pipeline halfway",
+		"seq reaped: true, return code -9 (killed by SIGKILL)",
+		"the loop reaped: true, return code -9 (killed by SIGKILL)",
 	)
 	for _, w := range want {
 		if !strings.Contains(got, w) {
