@@ -81,6 +81,15 @@ type deadlineScope struct {
 // FailAfter returns a scope that cancels its body d from now; when that
 // deadline cut the body short, Run returns ErrTimeout (which also matches
 // context.DeadlineExceeded) instead of nil.
+//
+// The timeout rule: Run returns ErrTimeout exactly when the scope swallowed
+// a cancellation and its own deadline, not Cancel, was the first reason it
+// had to cancel itself. So a scope cancelled by hand is no timeout even if
+// its deadline passes before the body meets the cancellation, and a
+// deadline that fired is a timeout even if SetDeadline moves it later
+// before the body meets the cancellation. (AnyIO instead compares the clock
+// with the deadline in force when the scope exits; the two rules differ
+// only in those two cases.)
 func FailAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
 	return FailAt(time.Now().Add(d), opts...)
 }
@@ -97,12 +106,16 @@ func FailAt(t time.Time, opts ...ScopeOption) *CancelScope {
 // scope when body returns. A scope can be entered only once: Run panics if
 // the scope was entered before.
 //
-// body's error is returned, except a cancellation error that this scope
-// caused, which is swallowed (nil is returned, and CancelledCaught becomes
-// true). For a FailAfter/FailAt scope, a swallowed cancellation after the
-// deadline becomes ErrTimeout. A cancellation from outside (a parent scope or
-// a plain context) is never swallowed. If body panics, the scope is left and
-// the panic goes on.
+// body's error is returned, less the cancellation errors that this scope
+// swallows: when the scope cancelled itself (Cancel or its deadline) and no
+// cancellation from outside is visible through its shield, every
+// cancellation error is removed from what body returned, through nested
+// *ExceptionGroups (a group left empty is dropped), and CancelledCaught
+// becomes true. A cancellation from outside (a parent scope or a plain
+// context) is never swallowed. For a FailAfter/FailAt scope, a swallowed
+// cancellation becomes ErrTimeout when the deadline caused it (see
+// FailAfter for the exact rule). If body panics, the scope is left and the
+// panic goes on.
 func (s *CancelScope) Run(ctx context.Context, body func(ctx context.Context) error) error {
 	c := s.s.Enter(ctx)
 	done := false

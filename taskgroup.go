@@ -42,12 +42,13 @@ func taskName(opts []TaskOption) string {
 //
 // The first failure (a child's error or panic, or body's error) cancels the
 // group's scope, so that the other tasks stop at their next blocking call.
-// WithTaskGroup then returns the errors of body and the children, minus the
-// cancellations that the group's own scope caused, as an *ExceptionGroup in
-// order of occurrence (untyped nil when there are none). When the group was
-// only cancelled from outside, it returns that one cancellation error (if
-// body or a child met it; a group whose tasks all returned nil reports
-// nothing).
+// WithTaskGroup then returns the errors of body and the children in order of
+// occurrence, minus the cancellations that the group's own scope swallows
+// (those it caused; see CancelScope.Run), as an *ExceptionGroup (untyped nil
+// when there are none). Cancellations that came from a scope outside the
+// group stay in it next to the failures, for that scope to remove. When
+// only cancellations remain, it returns one cancellation error instead of a
+// group (a group whose tasks all returned nil reports nothing).
 // A panic in a child or in body is re-raised here as *PanicError once every
 // child has returned.
 //
@@ -69,17 +70,15 @@ func WithTaskGroup(ctx context.Context, body func(ctx context.Context, tg *TaskG
 	defer func() {
 		if !done {
 			r := recover()
-			var failure error
 			if r == nil {
-				failure = &core.GoexitError{Task: host.Name()}
-				tg.g.Finish(failure, nil)
+				tg.g.Finish(&GoexitError{Task: host.Name()}, nil)
 				return
 			}
 			pe, ok := r.(*PanicError)
 			if !ok {
 				pe = &PanicError{Value: r, Stack: debug.Stack(), Task: host.Name()}
 			}
-			tg.g.Finish(nil, pe)
+			tg.g.Finish(nil, (*core.PanicError)(pe))
 		}
 	}()
 	err := body(c, tg)
@@ -133,6 +132,11 @@ func (s *TaskStatus[T]) Started(v T) { s.st.Started(v) }
 // before Started goes to the caller, not to the group. A child that returns
 // nil without calling Started gives ErrNeverStarted. The child sees the
 // values of ctx.
+//
+// If the caller is already cancelled when the child calls Started, the child
+// is not moved into the group (Trio's rule): Start waits for it to return
+// and gives its result, typically its cancellation error (or v, if it
+// returns nil), and the group and its other tasks are untouched.
 func Start[T any](ctx context.Context, tg *TaskGroup, fn func(ctx context.Context, status *TaskStatus[T]) error, opts ...TaskOption) (T, error) {
 	v, err := tg.g.Start(ctx, func(c context.Context, st *core.StartState) error {
 		return fn(c, &TaskStatus[T]{st: st})

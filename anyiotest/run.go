@@ -129,7 +129,7 @@ func run(t testing.TB, cfg runConfig, name string, fn func(ctx context.Context) 
 		timer.Stop()
 	}
 	if pe, ok := err.(*anyio.PanicError); ok {
-		t.Errorf("anyiotest.%s: %s", name, pe.String())
+		t.Errorf("anyiotest.%s: %s", name, pe.Error())
 	} else if err != nil {
 		t.Errorf("anyiotest.%s: the test body failed: %v", name, err)
 	}
