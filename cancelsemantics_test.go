@@ -107,8 +107,12 @@ func TestSemanticsFailedGroupCaughtItsCancellation(t *testing.T) {
 		tr = newTrace()
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tgScope = tg.CancelScope()
-			tg.StartSoon(func(ctx context.Context) error { return tr.step("sleep 2", func() error { return anyio.Sleep(ctx, 2*time.Second) }) })
-			tg.StartSoon(func(ctx context.Context) error { return tr.step("raise E2", func() error { return sleepThen(time.Second, e2)(ctx) }) })
+			tg.StartSoon(func(ctx context.Context) error {
+				return tr.step("sleep 2", func() error { return anyio.Sleep(ctx, 2*time.Second) })
+			})
+			tg.StartSoon(func(ctx context.Context) error {
+				return tr.step("raise E2", func() error { return sleepThen(time.Second, e2)(ctx) })
+			})
 			return nil
 		})
 		tr.record("group", err)
@@ -151,7 +155,9 @@ func TestSemanticsGroupKeepsOuterCancellation(t *testing.T) {
 						return e1
 					})
 				})
-				tg.StartSoon(func(ctx context.Context) error { return tr.step("sleep 2", func() error { return anyio.Sleep(ctx, 2*time.Second) }) })
+				tg.StartSoon(func(ctx context.Context) error {
+					return tr.step("sleep 2", func() error { return anyio.Sleep(ctx, 2*time.Second) })
+				})
 				return nil
 			})
 			return tgErr
@@ -356,7 +362,9 @@ func TestSemanticsStartedWhileCallerCancelled(t *testing.T) {
 		tr = newTrace()
 		callerScope = anyio.MoveOnAfter(time.Second)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			tg.StartSoon(func(ctx context.Context) error { return tr.step("t2 sleep 8", func() error { return anyio.Sleep(ctx, 8*time.Second) }) })
+			tg.StartSoon(func(ctx context.Context) error {
+				return tr.step("t2 sleep 8", func() error { return anyio.Sleep(ctx, 8*time.Second) })
+			})
 			err := callerScope.Run(ctx, func(ctx context.Context) error {
 				return tr.step("start", func() error {
 					var err error

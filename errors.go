@@ -72,6 +72,65 @@ var (
 	ErrNeverStarted = core.ErrNeverStarted
 )
 
+// The errors of misusing a synchronization primitive. Each is returned as it
+// is (compare with errors.Is), or wrapped with details where the message says
+// more.
+var (
+	// ErrLockAlreadyHeld is returned by Lock.Acquire and Lock.TryAcquire
+	// (and Condition's) when the calling task holds the lock already: a
+	// Lock is not reentrant.
+	ErrLockAlreadyHeld = errors.New("anyio: Lock: the current task already holds this lock (a Lock is not reentrant)")
+
+	// ErrLockNotLocked is returned by Lock.Release (and Condition.Release)
+	// when the lock is not held at all.
+	ErrLockNotLocked = errors.New("anyio: Lock.Release: the lock is not held")
+
+	// ErrLockNotOwner is returned by Lock.Release (and Condition.Release)
+	// when another task holds the lock.
+	ErrLockNotOwner = errors.New("anyio: Lock.Release: the current task does not hold this lock")
+
+	// ErrConditionNotHeld is returned by Condition.Wait, WaitFor, Notify and
+	// NotifyAll when the calling task does not hold the condition's lock.
+	ErrConditionNotHeld = errors.New("anyio: Condition: the current task is not holding the underlying lock")
+
+	// ErrNoBorrowerTask is returned by CapacityLimiter.Acquire, TryAcquire
+	// and Release when ctx carries no anyio task to be the borrower.
+	ErrNoBorrowerTask = errors.New("anyio: CapacityLimiter: the context carries no anyio task to borrow the token; use AcquireOnBehalfOf/ReleaseOnBehalfOf with an explicit borrower")
+
+	// ErrNilBorrower is returned by the OnBehalfOf methods of
+	// CapacityLimiter for a nil borrower.
+	ErrNilBorrower = errors.New("anyio: CapacityLimiter: the borrower is nil; pass a non-nil comparable value")
+
+	// ErrBorrowerNotComparable is returned (wrapped, with the type) by the
+	// OnBehalfOf methods of CapacityLimiter for a borrower that cannot be a
+	// map key.
+	ErrBorrowerNotComparable = errors.New("anyio: CapacityLimiter: the borrower is not comparable")
+
+	// ErrBorrowerHolding is returned by CapacityLimiter's Acquire methods
+	// when the borrower holds one of its tokens already (one borrower holds
+	// at most one token).
+	ErrBorrowerHolding = errors.New("anyio: CapacityLimiter: this borrower is already holding one of this CapacityLimiter's tokens")
+
+	// ErrBorrowerWaiting is returned by CapacityLimiter's Acquire methods
+	// when the borrower is already waiting for one of its tokens (another
+	// goroutine sharing the task).
+	ErrBorrowerWaiting = errors.New("anyio: CapacityLimiter: this borrower is already waiting for one of this CapacityLimiter's tokens")
+
+	// ErrBorrowerNotHolding is returned by CapacityLimiter.Release and
+	// ReleaseOnBehalfOf when the borrower holds none of its tokens.
+	ErrBorrowerNotHolding = errors.New("anyio: CapacityLimiter: this borrower isn't holding any of this CapacityLimiter's tokens")
+
+	// ErrSemaphoreFull is returned (wrapped, with the maximum) by
+	// Semaphore.Release when the value would exceed the semaphore's
+	// maximum value, or overflow.
+	ErrSemaphoreFull = errors.New("anyio: Semaphore.Release: the semaphore is at its maximum value")
+
+	// ErrInvalidArgument is returned (wrapped, with the details) for an
+	// argument out of range: a negative count to Condition.Notify, a
+	// negative total to CapacityLimiter.SetTotalTokens (AnyIO's ValueError).
+	ErrInvalidArgument = errors.New("anyio: invalid argument")
+)
+
 // ExceptionGroup holds several errors that happened together, in the order in
 // which they occurred: what a task group returns when its body or children
 // failed (AnyIO's ExceptionGroup).
@@ -222,16 +281,3 @@ func (e *DelimiterNotFoundError) Error() string {
 
 // Is reports whether target is ErrDelimiterNotFound.
 func (e *DelimiterNotFoundError) Is(target error) bool { return target == ErrDelimiterNotFound }
-
-// CalledProcessError is returned by RunProcess with Check(true) when the
-// command exits with a non-zero return code.
-type CalledProcessError struct {
-	ReturnCode int
-	Cmd        []string
-	Stdout     []byte
-	Stderr     []byte
-}
-
-func (e *CalledProcessError) Error() string {
-	return fmt.Sprintf("anyio: command %q returned non-zero exit status %d", e.Cmd, e.ReturnCode)
-}

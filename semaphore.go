@@ -2,7 +2,6 @@ package anyio
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -128,11 +127,11 @@ func (s *Semaphore) Release() error {
 	s.mu.Lock()
 	if s.hasMax && s.value >= s.max {
 		s.mu.Unlock()
-		return fmt.Errorf("anyio: Semaphore.Release: the value would exceed the maximum value %d", s.max)
+		return fmt.Errorf("%w: the value would exceed the maximum value %d", ErrSemaphoreFull, s.max)
 	}
 	if s.value == math.MaxInt {
 		s.mu.Unlock()
-		return errors.New("anyio: Semaphore.Release: the value would overflow")
+		return fmt.Errorf("%w: the value would overflow", ErrSemaphoreFull)
 	}
 	next := s.releaseLocked()
 	s.mu.Unlock()

@@ -2,7 +2,6 @@ package anyio
 
 import (
 	"context"
-	"runtime/debug"
 
 	"github.com/anyio-go/anyio/internal/core"
 )
@@ -76,7 +75,7 @@ func WithTaskGroup(ctx context.Context, body func(ctx context.Context, tg *TaskG
 			}
 			pe, ok := r.(*PanicError)
 			if !ok {
-				pe = &PanicError{Value: r, Stack: debug.Stack(), Task: host.Name()}
+				pe = &PanicError{Value: r, Stack: core.PanicStack(), Task: host.Name()}
 			}
 			tg.g.Finish(nil, (*core.PanicError)(pe))
 		}

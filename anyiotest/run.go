@@ -2,7 +2,6 @@ package anyiotest
 
 import (
 	"context"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/internal/core"
 )
 
 // DefaultTimeout is how long [Run] lets a test body run before it fails the
@@ -148,7 +148,7 @@ func runCatching(ctx context.Context, fn func(ctx context.Context) error) (err e
 		if r := recover(); r != nil {
 			pe, ok := r.(*anyio.PanicError)
 			if !ok {
-				pe = &anyio.PanicError{Value: r, Stack: debug.Stack(), Task: "the test body"}
+				pe = &anyio.PanicError{Value: r, Stack: core.PanicStack(), Task: "the test body"}
 			}
 			err = pe
 		}

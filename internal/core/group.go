@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -273,7 +274,34 @@ func recoverFailure(t *Task, r any) error {
 	if pe := asPanic(r); pe != nil {
 		return pe
 	}
-	return &PanicError{Value: r, Stack: debug.Stack(), Task: t.Name()}
+	return &PanicError{Value: r, Stack: PanicStack(), Task: t.Name()}
+}
+
+// PanicStack returns the stack of the calling goroutine, for a deferred
+// function that recovered a panic: from the frame that panicked down, without
+// the frames of the recovery itself (debug.Stack, the deferred functions and
+// the runtime's panic).
+func PanicStack() []byte {
+	st := debug.Stack()
+	nl := bytes.IndexByte(st, '\n')
+	if nl < 0 {
+		return st
+	}
+	// The frames above the panicking one end with the runtime's "panic("
+	// frame: two lines, the function and its file.
+	i := bytes.Index(st, []byte("\npanic("))
+	if i < 0 {
+		return st
+	}
+	rest := st[i+1:]
+	for range 2 {
+		j := bytes.IndexByte(rest, '\n')
+		if j < 0 {
+			return st
+		}
+		rest = rest[j+1:]
+	}
+	return append(st[:nl+1:nl+1], rest...)
 }
 
 // childDone records the result of a child that returned.
