@@ -47,6 +47,14 @@ type Group struct {
 	errs    []error
 	panics  []*PanicError
 
+	// common counts the tasks that returned the cancellation error of the
+	// group's scope itself (its cause), and are not in errs yet: when a
+	// whole group is cancelled, every task returns that one value, so
+	// counting it keeps thousands of finishing tasks off g.mu. They enter
+	// errs, in place, before the next error that is appended
+	// (flushCommonLocked).
+	common atomic.Int64
+
 	prev, next *Group // siblings in host.groups
 }
 
@@ -330,9 +338,7 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 		g.mu.Unlock()
 		cancel = "task " + t.Name() + " panicked"
 	} else if err != nil {
-		g.mu.Lock()
-		g.errs = append(g.errs, err)
-		g.mu.Unlock()
+		g.addError(err, cancelled)
 		if !cancelled {
 			cancel = "task " + t.Name() + " failed"
 		} else if !g.cancelled.Load() && g.cancelled.CompareAndSwap(false, true) {
@@ -348,6 +354,32 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	t.releaseWaits()
 	g.exitChild(t)
 	g.run.taskExited()
+}
+
+// addError records err, a failure or (cancelled) a cancellation error.
+func (g *Group) addError(err error, cancelled bool) {
+	if cancelled {
+		if ce := g.Scope.cause.Load(); ce != nil && err == ce.pub {
+			g.common.Add(1)
+			return
+		}
+	}
+	g.mu.Lock()
+	g.flushCommonLocked()
+	g.errs = append(g.errs, err)
+	g.mu.Unlock()
+}
+
+// flushCommonLocked appends the cancellations counted in g.common to g.errs.
+func (g *Group) flushCommonLocked() {
+	n := g.common.Swap(0)
+	if n == 0 {
+		return
+	}
+	e := g.Scope.cause.Load().pub
+	for range n {
+		g.errs = append(g.errs, e)
+	}
 }
 
 // Finish runs after the body returned bodyErr (or panicked, with bodyPanic):
@@ -368,9 +400,7 @@ func (g *Group) Finish(bodyErr error, bodyPanic *PanicError) error {
 		g.mu.Unlock()
 		g.Scope.Cancel("the task group's body panicked")
 	} else if bodyErr != nil {
-		g.mu.Lock()
-		g.errs = append(g.errs, bodyErr)
-		g.mu.Unlock()
+		g.addError(bodyErr, IsCancellation(bodyErr))
 		if IsCancellation(bodyErr) {
 			g.Scope.Cancel("")
 		} else {
@@ -392,18 +422,24 @@ func (g *Group) Finish(bodyErr error, bodyPanic *PanicError) error {
 	g.run.groupsMu.Unlock()
 
 	g.mu.Lock()
+	onlyCancelled := true
+	for _, e := range g.errs {
+		if !IsCancellation(e) {
+			onlyCancelled = false
+			break
+		}
+	}
+	if !onlyCancelled {
+		g.flushCommonLocked()
+	}
 	errs, panics := g.errs, g.panics
+	if onlyCancelled && g.common.Load() > 0 && len(errs) == 0 {
+		errs = []error{g.Scope.cause.Load().pub}
+	}
 	g.mu.Unlock()
 
 	var result error
 	if len(errs) > 0 {
-		onlyCancelled := true
-		for _, e := range errs {
-			if !IsCancellation(e) {
-				onlyCancelled = false
-				break
-			}
-		}
 		switch {
 		case !onlyCancelled:
 			result = NewGroup(errs)
