@@ -20,7 +20,7 @@ type TCPConnectable struct {
 	Port int
 	// Options are given to ConnectTCP (LocalHost, LocalPort,
 	// HappyEyeballsDelay).
-	Options []SocketOption
+	Options []ConnectTCPOption
 }
 
 // Connect connects and returns the stream (a [SocketStream]). Any failure

@@ -30,13 +30,14 @@ import (
 //
 // Options: [LocalHost] binds the source address (a name resolves to an
 // address of the family of each attempt), [LocalPort] the source port,
-// [HappyEyeballsDelay] the delay. Any other option is an error.
+// [HappyEyeballsDelay] the delay (see [ConnectTCPOption]). A local port out
+// of range is an error.
 //
 // ConnectTCP blocks until a connection is made or every attempt failed; once
 // ctx is cancelled it stops every attempt, closes what was connected and
 // returns a cancellation error. The stream has TCP_NODELAY set.
-func ConnectTCP(ctx context.Context, host string, port int, opts ...SocketOption) (SocketStream, error) {
-	cfg, err := applySocketOptions("ConnectTCP", optLocalHost|optLocalPort|optHappyEyeballsDelay, opts)
+func ConnectTCP(ctx context.Context, host string, port int, opts ...ConnectTCPOption) (SocketStream, error) {
+	cfg, err := applySocketOptions("ConnectTCP", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -57,11 +57,11 @@ func ConnectUnix(ctx context.Context, path string) (UNIXSocketStream, error) {
 // create_unix_listener). A socket file left at path by an earlier process is
 // removed first (any other kind of file makes it fail); closing the listener
 // removes the socket file. [Mode] sets the permissions of the socket file
-// after it is bound, and [Backlog] the length of its accept queue; any other
-// option is an error. The listener's accepted streams are
+// after it is bound, and [Backlog] the length of its accept queue (a negative
+// backlog is an error). The listener's accepted streams are
 // [UNIXSocketStream]s.
-func CreateUnixListener(ctx context.Context, path string, opts ...SocketOption) (SocketListener, error) {
-	cfg, err := applySocketOptions("CreateUnixListener", optMode|optBacklog, opts)
+func CreateUnixListener(ctx context.Context, path string, opts ...UnixListenerOption) (SocketListener, error) {
+	cfg, err := applySocketOptions("CreateUnixListener", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -471,8 +471,8 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 		if b, _ := os.ReadFile(path); string(b) != "keep me" {
 			t.Errorf("the regular file now holds %q", b)
 		}
-		if _, err := anyio.CreateUnixListener(ctx, path, anyio.LocalPort(1)); err == nil {
-			t.Error("CreateUnixListener accepted LocalPort")
+		if _, err := anyio.CreateUnixListener(ctx, path, anyio.Backlog(-1)); err == nil || !strings.Contains(err.Error(), "Backlog(-1)") {
+			t.Errorf("CreateUnixListener(Backlog(-1)) = %v, want an error naming Backlog(-1)", err)
 		}
 		return nil
 	})

@@ -37,11 +37,10 @@ type ConnectedUNIXDatagramSocket interface {
 // CreateUnixDatagramSocket creates an unconnected UNIX datagram socket
 // (AnyIO's create_unix_datagram_socket), bound to [LocalPath] when given
 // (a stale socket file there is removed first, and [Mode] sets the file's
-// permissions), else unbound: it can send, but nobody can answer it. Any
-// other option is an error. It returns a cancellation error once ctx is
-// cancelled.
-func CreateUnixDatagramSocket(ctx context.Context, opts ...SocketOption) (UNIXDatagramSocket, error) {
-	cfg, err := applySocketOptions("CreateUnixDatagramSocket", optLocalPath|optMode, opts)
+// permissions), else unbound: it can send, but nobody can answer it. It
+// returns a cancellation error once ctx is cancelled.
+func CreateUnixDatagramSocket(ctx context.Context, opts ...UnixDatagramSocketOption) (UNIXDatagramSocket, error) {
+	cfg, err := applySocketOptions("CreateUnixDatagramSocket", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +57,10 @@ func CreateUnixDatagramSocket(ctx context.Context, opts ...SocketOption) (UNIXDa
 // CreateConnectedUnixDatagramSocket creates a UNIX datagram socket
 // connected to the socket at path (AnyIO's
 // create_connected_unix_datagram_socket). [LocalPath] binds it (so that the
-// peer can answer) and [Mode] sets the permissions of that file; any other
-// option is an error. It returns a cancellation error once ctx is
-// cancelled.
-func CreateConnectedUnixDatagramSocket(ctx context.Context, path string, opts ...SocketOption) (ConnectedUNIXDatagramSocket, error) {
-	cfg, err := applySocketOptions("CreateConnectedUnixDatagramSocket", optLocalPath|optMode, opts)
+// peer can answer) and [Mode] sets the permissions of that file. It returns
+// a cancellation error once ctx is cancelled.
+func CreateConnectedUnixDatagramSocket(ctx context.Context, path string, opts ...UnixDatagramSocketOption) (ConnectedUNIXDatagramSocket, error) {
+	cfg, err := applySocketOptions("CreateConnectedUnixDatagramSocket", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 // Connect blocks until the stream is ready and returns a cancellation error
 // once ctx is cancelled. When the handshake fails, the TCP connection is
 // closed and the handshake's error returned.
-func Connect(ctx context.Context, host string, port int, cfg *tls.Config, opts ...anyio.SocketOption) (*TLSStream, error) {
+func Connect(ctx context.Context, host string, port int, cfg *tls.Config, opts ...anyio.ConnectTCPOption) (*TLSStream, error) {
 	tcp, err := anyio.ConnectTCP(ctx, host, port, opts...)
 	if err != nil {
 		return nil, err
