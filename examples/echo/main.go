@@ -94,7 +94,7 @@ func serve(ctx context.Context, cfg config, log io.Writer, ready func(port int))
 	if ready != nil {
 		ready(port)
 	}
-	return tlsListener.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+	return tlsListener.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 		return echo(ctx, s, log)
 	}, nil)
 }

@@ -21,7 +21,7 @@ import (
 // Connect blocks until the stream is ready and returns a cancellation error
 // once ctx is cancelled. When the handshake fails, the TCP connection is
 // closed and the handshake's error returned.
-func Connect(ctx context.Context, host string, port int, cfg *tls.Config, opts ...anyio.ConnectTCPOption) (*TLSStream, error) {
+func Connect(ctx context.Context, host string, port int, cfg *tls.Config, opts ...anyio.ConnectTCPOption) (*Stream, error) {
 	tcp, err := anyio.ConnectTCP(ctx, host, port, opts...)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ type Connectable struct {
 var _ anyio.ByteStreamConnectable = Connectable{}
 
 // Connect connects the transport and performs the handshake, returning a
-// *[TLSStream]. Any failure but a cancellation, including a failed
+// *[Stream]. Any failure but a cancellation, including a failed
 // handshake (after which the transport is closed), is an
 // *anyio.ConnectionFailedError.
 func (c Connectable) Connect(ctx context.Context) (anyio.ByteStream, error) {
