@@ -166,7 +166,7 @@
 //     [CreateUnixListener], [CreateUDPSocket], [CreateConnectedUDPSocket],
 //     the UNIX datagram sockets, [GetAddrInfo], [GetNameInfo],
 //     [WaitReadable], [WaitWritable], [WrapListener], [WrapPacketConn],
-//     [TCPConnectable], [UNIXConnectable], [SocketAttribute].
+//     [TCPConnectable], [UnixConnectable], [SocketAttribute].
 //   - Package lowlevel: checkpoints and run variables.
 //   - Packages streams/buffered, streams/text, streams/stapled,
 //     streams/file and streams/tlsstream: the stream wrappers.

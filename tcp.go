@@ -224,7 +224,7 @@ func localFor(locals []netip.Addr, remote netip.Addr) (netip.Addr, bool) {
 
 // ConnectionFailedError is returned when a connection could not be made:
 // by [ConnectTCP] when every attempt failed, and by the Connect method of the
-// connectables ([TCPConnectable], [UNIXConnectable], tlsstream.Connectable)
+// connectables ([TCPConnectable], [UnixConnectable], tlsstream.Connectable)
 // for any failure but a cancellation (AnyIO's ConnectionFailed).
 //
 // Errors holds the failure of each attempt, in the order the attempts were

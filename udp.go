@@ -241,7 +241,7 @@ type connectedDgram struct {
 
 var (
 	_ ConnectedUDPSocket          = (*connectedDgram)(nil)
-	_ ConnectedUNIXDatagramSocket = (*connectedDgram)(nil)
+	_ ConnectedUnixDatagramSocket = (*connectedDgram)(nil)
 )
 
 func (s *connectedDgram) Receive(ctx context.Context) ([]byte, error) {

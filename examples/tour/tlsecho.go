@@ -76,7 +76,7 @@ func tlsEchoServer(ctx context.Context) error {
 			if via == "tcp" {
 				c, err = tlsstream.Connect(ctx, "localhost", port, clientCfg)
 			} else {
-				var transport anyio.UNIXSocketStream
+				var transport anyio.UnixSocketStream
 				if transport, err = anyio.ConnectUnix(ctx, sock); err == nil {
 					if c, err = tlsstream.Wrap(ctx, transport, tlsstream.Hostname("localhost"), tlsstream.Config(clientCfg)); err != nil {
 						transport.Close(ctx)

@@ -70,7 +70,7 @@ func (c Connectable) Connect(ctx context.Context) (anyio.ByteStream, error) {
 			hostname = tc.Host
 		}
 		target = net.JoinHostPort(tc.Host, strconv.Itoa(tc.Port))
-	} else if uc, ok := c.Transport.(anyio.UNIXConnectable); ok {
+	} else if uc, ok := c.Transport.(anyio.UnixConnectable); ok {
 		target = uc.Path
 	}
 	transport, err := c.Transport.Connect(ctx)
