@@ -11,8 +11,9 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// Connect connects to host and port with anyio.ConnectTCP (Happy Eyeballs,
-// with the socket options given) and performs a TLS handshake as a client
+// Connect connects to host and port with anyio.ConnectTCP (Happy Eyeballs;
+// opts are ConnectTCP's: anyio.LocalHost, anyio.LocalPort,
+// anyio.HappyEyeballsDelay) and performs a TLS handshake as a client
 // that verifies the server's certificate for host (AnyIO's
 // connect_tcp(tls=True)). cfg may be nil for crypto/tls's defaults with the
 // system's roots; its ServerName, if set, is what the certificate is
