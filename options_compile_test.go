@@ -3,6 +3,7 @@ package anyio_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"go/ast"
 	"go/importer"
@@ -15,6 +16,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/streams/stapled"
+	"github.com/anyio-go/anyio/streams/text"
 )
 
 // The options of every function are checked by the compiler: an option that
@@ -272,4 +278,35 @@ func typeCheck(t *testing.T, src string) []types.Error {
 	conf := types.Config{Importer: imp, Error: func(err error) { errs = append(errs, err.(types.Error)) }}
 	conf.Check("snippets", fset, []*ast.File{file}, nil)
 	return errs
+}
+
+// A nil option is no option, in every family.
+func TestNilOptionsIgnored(t *testing.T) {
+	err := anyio.Run(context.Background(), func(ctx context.Context) error {
+		if s := anyio.NewCancelScope(nil, anyio.Shielded()); !s.Shield() {
+			t.Error("NewCancelScope(nil, Shielded()).Shield() = false")
+		}
+		if s := anyio.MoveOnAfter(time.Hour, nil); s.Shield() {
+			t.Error("MoveOnAfter(d, nil).Shield() = true")
+		}
+		if s := anyio.NewSemaphore(1, nil, anyio.MaxValue(3)); s.Value() != 1 {
+			t.Errorf("NewSemaphore(1, nil, MaxValue(3)).Value() = %d", s.Value())
+		} else if m, ok := s.MaxValue(); m != 3 || !ok {
+			t.Errorf("NewSemaphore(1, nil, MaxValue(3)).MaxValue() = %d, %v", m, ok)
+		}
+		anyio.NewLock(nil)
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error { return nil }, nil)
+			_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
+				st.Started(1)
+				return nil
+			}, nil, anyio.TaskName("x"))
+			return err
+		})
+	}, nil)
+	if err != nil {
+		t.Errorf("Run with nil options: %v", err)
+	}
+	s := text.NewStream(anyio.ObjectToByteStream(stapled.NewObjectStream(anyio.NewMemoryObjectStream[[]byte](1))), nil)
+	s.Close(context.Background())
 }
