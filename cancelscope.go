@@ -24,28 +24,47 @@ type CancelScope struct {
 	fail bool
 }
 
-// ScopeOption configures a cancel scope.
-type ScopeOption func(*CancelScope)
+// ScopeOption configures [NewCancelScope]: [Deadline], [Shielded]. A nil
+// ScopeOption is ignored.
+type ScopeOption interface{ applyScope(*CancelScope) }
+
+// TimeoutOption configures the scopes that [MoveOnAfter], [MoveOnAt],
+// [FailAfter] and [FailAt] return: [Shielded] (their deadline is their
+// argument, so [Deadline] is no option of theirs). A nil TimeoutOption is
+// ignored.
+type TimeoutOption interface{ applyTimeout(*CancelScope) }
 
 // Deadline sets the scope's deadline: when the clock reaches it, the scope is
 // cancelled. A deadline in the past cancels the scope as soon as it is
 // entered. The zero time means no deadline (AnyIO's deadline=math.inf), as
 // it does for net.Conn.SetDeadline.
-func Deadline(t time.Time) ScopeOption {
-	return func(s *CancelScope) { s.s.SetOptions(t, !t.IsZero(), s.s.Shield()) }
+func Deadline(t time.Time) ScopeOption { return deadlineOption(t) }
+
+type deadlineOption time.Time
+
+func (o deadlineOption) applyScope(s *CancelScope) {
+	t := time.Time(o)
+	s.s.SetOptions(t, !t.IsZero(), s.s.Shield())
 }
+
+// ShieldedOption is the option made by [Shielded]. It serves
+// [NewCancelScope], [MoveOnAfter], [MoveOnAt], [FailAfter] and [FailAt].
+type ShieldedOption struct{}
 
 // Shielded makes the scope ignore cancellation from outside (its parents'
 // cancellation and deadlines); its own Cancel and deadline still apply.
-func Shielded() ScopeOption {
-	return func(s *CancelScope) { s.s.SetShield(true) }
-}
+func Shielded() ShieldedOption { return ShieldedOption{} }
+
+func (ShieldedOption) applyScope(s *CancelScope)   { s.s.SetShield(true) }
+func (ShieldedOption) applyTimeout(s *CancelScope) { s.s.SetShield(true) }
 
 // NewCancelScope returns a cancel scope that is not entered yet.
 func NewCancelScope(opts ...ScopeOption) *CancelScope {
 	s := &CancelScope{}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o.applyScope(s)
+		}
 	}
 	return s
 }
@@ -53,19 +72,21 @@ func NewCancelScope(opts ...ScopeOption) *CancelScope {
 // MoveOnAfter returns a scope that cancels its body d from now. The body's
 // cancellation is swallowed by Run, which returns nil: check
 // CancelledCaught to know whether the deadline cut the body short.
-func MoveOnAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
+func MoveOnAfter(d time.Duration, opts ...TimeoutOption) *CancelScope {
 	return MoveOnAt(time.Now().Add(d), opts...)
 }
 
 // MoveOnAt is MoveOnAfter with an absolute deadline (AnyIO 4.15's move_on_at).
 // The zero time means no deadline, as None does for move_on_at: the scope
 // then only cancels when Cancel is called.
-func MoveOnAt(t time.Time, opts ...ScopeOption) *CancelScope {
+func MoveOnAt(t time.Time, opts ...TimeoutOption) *CancelScope {
 	x := &deadlineScope{}
 	s := &x.CancelScope
 	s.s.UseDeadline(&x.dl)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o.applyTimeout(s)
+		}
 	}
 	s.s.SetOptions(t, !t.IsZero(), s.s.Shield())
 	return s
@@ -90,13 +111,13 @@ type deadlineScope struct {
 // before the body meets the cancellation. (AnyIO instead compares the clock
 // with the deadline in force when the scope exits; the two rules differ
 // only in those two cases.)
-func FailAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
+func FailAfter(d time.Duration, opts ...TimeoutOption) *CancelScope {
 	return FailAt(time.Now().Add(d), opts...)
 }
 
 // FailAt is FailAfter with an absolute deadline (AnyIO 4.15's fail_at).
 // The zero time means no deadline, as None does for fail_at.
-func FailAt(t time.Time, opts ...ScopeOption) *CancelScope {
+func FailAt(t time.Time, opts ...TimeoutOption) *CancelScope {
 	s := MoveOnAt(t, opts...)
 	s.fail = true
 	return s

@@ -170,7 +170,13 @@
 //     [CreateUnixListener], [CreateUDPSocket], [CreateConnectedUDPSocket],
 //     the UNIX datagram sockets, [GetAddrInfo], [GetNameInfo],
 //     [WaitReadable], [WaitWritable], [WrapListener], [WrapPacketConn],
-//     [TCPConnectable], [UNIXConnectable], [SocketAttribute].
+//     [TCPConnectable], [UnixConnectable], [SocketAttribute].
+//   - Options: each function, or group of functions, has its own option
+//     type ([RunOption], [TaskOption], [ScopeOption], [TimeoutOption],
+//     [LockOption], [SemaphoreOption], [ConnectTCPOption],
+//     [TCPListenerOption], [UnixListenerOption], [UDPSocketOption],
+//     [UnixDatagramSocketOption], [AddrInfoOption]), so an option that means
+//     nothing to a function does not compile.
 //   - Package lowlevel: checkpoints and run variables.
 //   - Packages streams/buffered, streams/text, streams/stapled,
 //     streams/file and streams/tlsstream: the stream wrappers.

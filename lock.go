@@ -71,26 +71,22 @@ func (l *Lock) took(t *core.Task) {
 	}
 }
 
-// AcquireOption is an option accepted by both NewLock and NewSemaphore.
-type AcquireOption interface {
-	LockOption
-	SemaphoreOption
-}
-
-// LockOption configures NewLock.
+// LockOption configures [NewLock]: [FastAcquire].
 type LockOption interface{ applyLock() }
+
+// FastAcquireOption is the option made by [FastAcquire]. It serves
+// [NewLock] and [NewSemaphore].
+type FastAcquireOption struct{}
 
 // FastAcquire is AnyIO's fast_acquire=True: skip the yield to the scheduler
 // that an uncontended acquire would otherwise make. In anyio an uncontended
 // Acquire never yields the processor (Go's scheduler is preemptive), so there
 // is nothing to skip: the option is accepted by NewLock and NewSemaphore and
 // changes nothing. In particular it never skips the cancellation check.
-func FastAcquire() AcquireOption { return fastAcquire{} }
+func FastAcquire() FastAcquireOption { return FastAcquireOption{} }
 
-type fastAcquire struct{}
-
-func (fastAcquire) applyLock()      {}
-func (fastAcquire) applySemaphore() {}
+func (FastAcquireOption) applyLock()                      {}
+func (FastAcquireOption) applySemaphore(*semaphoreConfig) {}
 
 var ()
 

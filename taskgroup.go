@@ -13,16 +13,19 @@ type TaskGroup struct {
 	g     core.Group
 }
 
-// TaskOption configures a task started in a task group.
-type TaskOption func(*taskConfig)
+// TaskOption configures a task started in a task group ([TaskGroup.StartSoon],
+// [Start]): [TaskName]. A nil TaskOption is ignored.
+type TaskOption interface{ applyTask(*taskConfig) }
 
 type taskConfig struct{ name string }
 
 // TaskName names a task; the name appears in TaskInfo, DumpTasks and panic
 // messages. By default a task is named after its function.
-func TaskName(name string) TaskOption {
-	return func(c *taskConfig) { c.name = name }
-}
+func TaskName(name string) TaskOption { return taskNameOption(name) }
+
+type taskNameOption string
+
+func (n taskNameOption) applyTask(c *taskConfig) { c.name = string(n) }
 
 func taskName(opts []TaskOption) string {
 	if len(opts) == 0 {
@@ -30,7 +33,9 @@ func taskName(opts []TaskOption) string {
 	}
 	var c taskConfig
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o.applyTask(&c)
+		}
 	}
 	return c.name
 }
