@@ -61,6 +61,10 @@ var compileFuncs = []struct{ name, call string }{
 	{"tlsstream.Connectable", `_ = tlsstream.Connectable{Transport: conn, Options: []tlsstream.Option{OPTS}}`},
 	{"anyiotest.Run", `anyiotest.Run(t, body, OPTS)`},
 	{"anyiotest.RunVirtual", `anyiotest.RunVirtual(t, body, OPTS)`},
+	{"process.Run", `process.Run(ctx, nil, OPTS)`},
+	{"process.RunCmd", `process.RunCmd(ctx, nil, OPTS)`},
+	{"process.Open", `process.Open(ctx, nil, OPTS)`},
+	{"process.OpenCmd", `process.OpenCmd(ctx, nil, OPTS)`},
 }
 
 // connectTCP are the functions that take ConnectTCP's options.
@@ -72,6 +76,8 @@ var (
 	timeouts     = []string{"MoveOnAfter", "MoveOnAt", "FailAfter", "FailAt"}
 	textStreams  = []string{"text.NewReceiveStream", "text.NewSendStream", "text.NewStream", "text.NewConnectable"}
 	anyiotestRun = []string{"anyiotest.Run", "anyiotest.RunVirtual"}
+	processRun   = []string{"process.Run", "process.RunCmd"}
+	processOpen  = []string{"process.Open", "process.OpenCmd"}
 )
 
 // compileOptions are the options, each with the functions it serves.
@@ -104,6 +110,19 @@ var compileOptions = []struct {
 	{`tlsstream.HandshakeErrorHandler(nil)`, [][]string{{"tlsstream.NewListener"}}},
 	{`anyiotest.Timeout(time.Second)`, [][]string{anyiotestRun}},
 	{`anyiotest.IgnoreLeaks()`, [][]string{anyiotestRun}},
+	{`process.Input(nil)`, [][]string{processRun}},
+	{`process.Check(false)`, [][]string{processRun}},
+	{`process.Stdin(process.Pipe)`, [][]string{processRun, processOpen}},
+	{`process.Stdout(process.DevNull)`, [][]string{processRun, processOpen}},
+	{`process.Stderr(process.ToStdout)`, [][]string{processRun, processOpen}},
+	{`process.Dir("d")`, [][]string{processRun, processOpen}},
+	{`process.Env(nil)`, [][]string{processRun, processOpen}},
+	{`process.StartNewSession()`, [][]string{processRun, processOpen}},
+	{`process.ExtraFiles()`, [][]string{processRun, processOpen}},
+	{`process.User("u")`, [][]string{processRun, processOpen}},
+	{`process.Group("g")`, [][]string{processRun, processOpen}},
+	{`process.ExtraGroups("g")`, [][]string{processRun, processOpen}},
+	{`process.Umask(0o22)`, [][]string{processRun, processOpen}},
 }
 
 // compileOthers are more snippets: a value that is not an option, and
@@ -121,6 +140,8 @@ var compileOthers = []struct {
 	{"nil option", `anyio.ConnectTCP(ctx, "h", 1, nil)`, true, ""},
 	{"option slices", `var o []anyio.TCPListenerOption; o = append(o, anyio.LocalHost("h"), anyio.Backlog(1)); anyio.CreateTCPListener(ctx, o...)`, true, ""},
 	{"text constructors return no error", `var _ *text.Stream = text.NewStream(bs); var _ *text.Connectable = text.NewConnectable(conn)`, true, ""},
+	{"homemade process option", `process.Run(ctx, nil, homemade{})`, false, "cannot use homemade{}"},
+	{"process options in one slice", `var o []process.Option; o = append(o, process.Input(nil), process.Dir("d")); process.Run(ctx, nil, o...)`, true, ""},
 }
 
 // compileHeader declares what the snippets use.
@@ -133,6 +154,7 @@ import (
 
 	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/anyiotest"
+	"github.com/anyio-go/anyio/process"
 	"github.com/anyio-go/anyio/streams/text"
 	"github.com/anyio-go/anyio/streams/tlsstream"
 )
@@ -150,6 +172,7 @@ var (
 	_         = anyiotest.Run
 	_         = text.Strict
 	_         = tlsstream.Wrap
+	_         = process.Pipe
 )
 
 // homemade has the unexported method names of the option interfaces, which

@@ -7,6 +7,8 @@ import (
 
 // Option configures [Run] and [RunCmd] (the keyword arguments of AnyIO's
 // run_process). Every option that [Open] also accepts is a [CommonOption].
+// When an option is given twice, the last one wins; a nil option is
+// ignored.
 type Option interface{ applyRun(*config) }
 
 // OpenOption configures [Open] and [OpenCmd] (the keyword arguments of

@@ -58,7 +58,9 @@ type Process struct {
 func Open(ctx context.Context, argv []string, opts ...OpenOption) (*Process, error) {
 	cfg := newConfig()
 	for _, o := range opts {
-		o.applyOpen(cfg)
+		if o != nil {
+			o.applyOpen(cfg)
+		}
 	}
 	cmd, err := command(argv)
 	if err != nil {
@@ -78,7 +80,9 @@ func Open(ctx context.Context, argv []string, opts ...OpenOption) (*Process, err
 func OpenCmd(ctx context.Context, cmd *exec.Cmd, opts ...OpenOption) (*Process, error) {
 	cfg := newConfig()
 	for _, o := range opts {
-		o.applyOpen(cfg)
+		if o != nil {
+			o.applyOpen(cfg)
+		}
 	}
 	return start(ctx, cmd, cfg, false)
 }

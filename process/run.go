@@ -52,7 +52,9 @@ func Shell(cmd string) []string { return shellArgv(cmd) }
 func Run(ctx context.Context, argv []string, opts ...Option) (*Completed, error) {
 	cfg := newConfig()
 	for _, o := range opts {
-		o.applyRun(cfg)
+		if o != nil {
+			o.applyRun(cfg)
+		}
 	}
 	cmd, err := command(argv)
 	if err != nil {
@@ -71,7 +73,9 @@ func Run(ctx context.Context, argv []string, opts ...Option) (*Completed, error)
 func RunCmd(ctx context.Context, cmd *exec.Cmd, opts ...Option) (*Completed, error) {
 	cfg := newConfig()
 	for _, o := range opts {
-		o.applyRun(cfg)
+		if o != nil {
+			o.applyRun(cfg)
+		}
 	}
 	return run(ctx, cmd, cfg)
 }

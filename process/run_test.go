@@ -471,3 +471,26 @@ func TestRunCancelledBeforeStart(t *testing.T) {
 		t.Errorf("Open with a cancelled ctx = %v, %v; want nil and a cancellation", p, err)
 	}
 }
+
+// A nil option is no option; of two values of one option, the last wins.
+func TestOptionsNilAndLast(t *testing.T) {
+	leakCheck(t)
+	anyiotest.Run(t, func(ctx context.Context) error {
+		res, err := process.Run(ctx, process.Shell("echo $X; exit 2"), nil, process.Check(true), process.Check(false),
+			process.Env([]string{"X=1"}), nil, process.Env([]string{"X=2"}))
+		if err != nil {
+			return err
+		}
+		if got := string(res.Stdout); got != "2\n" || res.ReturnCode != 2 {
+			t.Errorf("Run with nil and repeated options: %q, code %d; want \"2\\n\", code 2", got, res.ReturnCode)
+		}
+		p, err := process.Open(ctx, process.Shell("exit 0"), nil, process.Stdout(process.DevNull))
+		if err != nil {
+			return err
+		}
+		if p.Stdout() != nil {
+			t.Errorf("Open(nil, Stdout(DevNull)).Stdout() = %v, want nil", p.Stdout())
+		}
+		return p.Close(ctx)
+	})
+}
