@@ -206,3 +206,38 @@ func TestRunNoLeaks(t *testing.T) {
 		return nil
 	})
 }
+
+// Plain contexts work: a deadline of a context.WithTimeout kills the child,
+// and the error matches context.DeadlineExceeded.
+func TestPlainContext(t *testing.T) {
+	leakCheck(t)
+	res, err := process.Run(context.Background(), process.Shell("echo plain"))
+	if err != nil || string(res.Stdout) != "plain\n" {
+		t.Fatalf("Run with context.Background() = %+v, %v", res, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = process.Run(ctx, sleepArgv)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, anyio.ErrCancelled) {
+		t.Errorf("Run past its context's deadline = %v, want an error matching context.DeadlineExceeded and anyio.ErrCancelled", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Run past its deadline took %v", d)
+	}
+	p, err := process.Open(context.Background(), sleepArgv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if _, err := p.Wait(ctx2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait past its context's deadline = %v, want context.DeadlineExceeded", err)
+	}
+	if code, ok := p.ReturnCode(); !ok || code != -9 {
+		t.Errorf("ReturnCode after the deadline = %d, %v; want -9, true", code, ok)
+	}
+	if err := p.Close(context.Background()); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+}
