@@ -177,13 +177,16 @@
 //     [TCPListenerOption], [UnixListenerOption], [UDPSocketOption],
 //     [UnixDatagramSocketOption], [AddrInfoOption]), so an option that means
 //     nothing to a function does not compile.
+//   - Signals: [OpenSignalReceiver], a stream of os.Signal.
 //   - Package lowlevel: checkpoints and run variables.
+//   - Package process: child processes (run to the end, or opened with
+//     their pipes as byte streams), killed and reaped on cancellation.
 //   - Packages streams/buffered, streams/text, streams/stapled,
 //     streams/file and streams/tlsstream: the stream wrappers.
 //   - Package anyiotest: test helpers (stream conformance suites, a
 //     certificate authority, free ports).
 //
-// Subprocesses, signals, async files and paths, worker threads, blocking
-// portals and worker processes are not ported yet; docs/FEATURES.md in the
+// Async files and paths, worker threads, blocking portals and worker
+// processes are not ported yet; docs/FEATURES.md in the
 // repository lists every AnyIO feature with its Go name and state.
 package anyio
