@@ -81,6 +81,9 @@ func start(ctx context.Context, cmd *exec.Cmd, cfg *config, forRun bool) (*Proce
 	if ctx.Err() != nil {
 		return nil, core.CancelErr(ctx)
 	}
+	if cmd.Err != nil { // exec.Command did not find the program
+		return nil, fmt.Errorf("anyio/process: cannot start %q: %w", cmd.Args[0], cmd.Err)
+	}
 
 	p := &Process{cmd: cmd, groupLeader: leader, done: make(chan struct{})}
 	var childEnds []*os.File
