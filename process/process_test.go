@@ -479,3 +479,35 @@ func TestOpenStderrToStdout(t *testing.T) {
 		return p.Close(ctx)
 	})
 }
+
+// Ports Trio's test_auto_update_returncode: the child is reaped as soon as
+// it exits, whether or not anybody waits, and ReturnCode tells.
+func TestReturnCodeWithoutWait(t *testing.T) {
+	leakCheck(t)
+	anyiotest.Run(t, func(ctx context.Context) error {
+		p := open(t, ctx, process.Shell("exit 7"))
+		// The pipes end when the child exits; the reap follows at once.
+		for _, err := range anyio.IterateBytes(ctx, p.Stdout(), 16) {
+			if err != nil {
+				return err
+			}
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if code, ok := p.ReturnCode(); ok {
+				if code != 7 {
+					t.Errorf("ReturnCode = %d, want 7", code)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("ReturnCode still unknown 30 s after the child closed its output")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if len(children(t)) != 0 {
+			t.Errorf("the child is not reaped although ReturnCode is known: children %v", children(t))
+		}
+		return p.Close(ctx)
+	})
+}
