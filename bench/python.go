@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -121,7 +122,12 @@ func writeTable(w io.Writer, selected []target, goResults map[bench]metrics, ben
 	}
 	fmt.Fprintf(w, "%s; Python %s with AnyIO %s, uvloop %s, Trio %s. %s; time per operation\n",
 		runtime.Version(), m["python"], m["anyio"], m["uvloop"], m["trio"], medians)
-	fmt.Fprintf(w, "(lower is better) except the TLS row (MB/s, higher is better). Python's TLS cipher: %s.\n\n", m["tls_cipher"])
+	fmt.Fprintf(w, "(lower is better) except the TLS row (MB/s, higher is better). Python's TLS cipher: %s.\n", m["tls_cipher"])
+	if loaded(loadBefore, m["cpus"]) || loaded(loadAfter, m["cpus"]) {
+		fmt.Fprintln(w, "The machine was busy with other work (a load average above its CPU count): every figure is")
+		fmt.Fprintln(w, "inflated and noisy, the ratios less so.")
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| workload | raw Go | anyio | anyio ÷ raw | AnyIO asyncio | AnyIO uvloop | AnyIO trio |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|")
 	for i, r := range readmeRows {
@@ -193,6 +199,13 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// loaded reports whether a load average is above the number of CPUs.
+func loaded(load string, cpus any) bool {
+	l, err := strconv.ParseFloat(load, 64)
+	n, ok := cpus.(float64)
+	return err == nil && ok && l > n
 }
 
 // loadAvg returns the 1-minute load average, or "?" where it is unknown.
