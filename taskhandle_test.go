@@ -12,6 +12,7 @@ import (
 
 	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/anyiotest"
+	"github.com/anyio-go/anyio/lowlevel"
 )
 
 // wantStatus fails the test if h's status is not want.
@@ -606,4 +607,70 @@ func TestTaskStatusCodeString(t *testing.T) {
 	if zero != anyio.TaskPending {
 		t.Errorf("the zero TaskStatusCode is %v, want pending", zero)
 	}
+}
+
+// Many handles, cancelled at random moments and waited on by several tasks
+// each: every waiter sees the same outcome, and the status agrees with it.
+func TestCreateTaskStress(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		const tasks, waiters = 200, 3
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			hs := make([]*anyio.TaskHandle[int], tasks)
+			for i := range hs {
+				hs[i] = anyio.CreateTask(tg, func(ctx context.Context) (int, error) {
+					if i%2 == 0 {
+						return i, lowlevel.Checkpoint(ctx)
+					}
+					return i, anyio.SleepForever(ctx)
+				})
+			}
+			type outcome struct {
+				v   int
+				err error
+			}
+			got := make([][waiters]outcome, tasks)
+			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, wg *anyio.TaskGroup) error {
+				for i, h := range hs {
+					for w := range waiters {
+						wg.StartSoon(func(ctx context.Context) error {
+							v, err := h.Wait(ctx)
+							got[i][w] = outcome{v, err}
+							return nil
+						})
+					}
+				}
+				for i := 1; i < tasks; i += 2 {
+					hs[i].Cancel()
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for i, h := range hs {
+				for w := 1; w < waiters; w++ {
+					if got[i][w] != got[i][0] {
+						t.Errorf("task %d: waiters saw %v and %v", i, got[i][0], got[i][w])
+					}
+				}
+				o := got[i][0]
+				switch h.Status() {
+				case anyio.TaskFinished:
+					if o.err != nil || o.v != i {
+						t.Errorf("task %d finished, but Wait gave %v, %v", i, o.v, o.err)
+					}
+				case anyio.TaskCancelled:
+					if o.err != anyio.ErrTaskCancelled {
+						t.Errorf("task %d cancelled, but Wait gave %v, %v", i, o.v, o.err)
+					}
+				default:
+					t.Errorf("task %d: Status() = %v after every waiter returned", i, h.Status())
+				}
+				if want := []anyio.TaskStatusCode{anyio.TaskFinished, anyio.TaskCancelled}[i%2]; h.Status() != want {
+					t.Errorf("task %d: Status() = %v, want %v", i, h.Status(), want)
+				}
+			}
+			return nil
+		})
+	})
 }

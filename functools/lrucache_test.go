@@ -602,3 +602,50 @@ func TestNewLRUCacheMisuse(t *testing.T) {
 		})
 	}
 }
+
+// Many tasks asking for a few keys of a small cache: never two computations
+// of one key at once, and every Get returns its key's value.
+func TestLRUCacheStress(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		const keys, tasks, gets = 8, 16, 200
+		var running [keys]atomic.Int32
+		var computations atomic.Int64
+		c := functools.NewLRUCache(func(ctx context.Context, k int) (int, error) {
+			if n := running[k].Add(1); n != 1 {
+				t.Errorf("%d computations of key %d at once, want 1", n, k)
+			}
+			defer running[k].Add(-1)
+			computations.Add(1)
+			if err := lowlevel.Checkpoint(ctx); err != nil {
+				return 0, err
+			}
+			if k == 0 && computations.Load()%3 == 0 {
+				return 0, errors.New("flaky") // failures are not cached
+			}
+			return k * k, nil
+		}, functools.MaxSize(keys/2))
+		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			for g := range tasks {
+				tg.StartSoon(func(ctx context.Context) error {
+					for i := range gets {
+						k := (g*7 + i*i) % keys
+						v, err := c.Get(ctx, k)
+						if err == nil && v != k*k {
+							t.Errorf("Get(%d) = %d, want %d", k, v, k*k)
+						}
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		info := c.CacheInfo()
+		if info.Hits+info.Misses != tasks*gets {
+			t.Errorf("hits %d + misses %d = %d, want one per Get (%d)", info.Hits, info.Misses, info.Hits+info.Misses, tasks*gets)
+		}
+		if info.CurrSize > keys/2 {
+			t.Errorf("CurrSize = %d, above MaxSize %d", info.CurrSize, keys/2)
+		}
+		return err
+	})
+}
