@@ -67,7 +67,7 @@ func storeMapped[A, R any](ctx context.Context, fn func(ctx context.Context, a A
 	return nil
 }
 
-// AMapOption configures AMap.
+// AMapOption configures [AMap]: [Limit]. A nil AMapOption is ignored.
 type AMapOption interface{ applyAMap(*amapConfig) }
 
 type amapConfig struct {
@@ -100,7 +100,9 @@ func (l limitOption) applyAMap(c *amapConfig) { c.limit, c.hasLimit = int(l), tr
 func AMap[A, R any](ctx context.Context, fn func(ctx context.Context, a A) (R, error), args iter.Seq[A], opts ...AMapOption) ([]R, error) {
 	var cfg amapConfig
 	for _, o := range opts {
-		o.applyAMap(&cfg)
+		if o != nil {
+			o.applyAMap(&cfg)
+		}
 	}
 	if cfg.hasLimit && cfg.limit < 1 {
 		return nil, fmt.Errorf("anyio: AMap: Limit(%d): the limit must be at least 1", cfg.limit)

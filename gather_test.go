@@ -706,3 +706,14 @@ func TestAsCompletedTimeout(t *testing.T) {
 		return nil
 	})
 }
+
+// A nil AMapOption is ignored, as the other option types' nil values are.
+func TestAMapNilOption(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		got, err := anyio.AMap(ctx, func(_ context.Context, x int) (int, error) { return x + 1, nil }, seqN(3), nil)
+		if err != nil || !slices.Equal(got, []int{1, 2, 3}) {
+			t.Errorf("AMap with a nil option = %v, %v; want [1 2 3], nil", got, err)
+		}
+		return nil
+	})
+}

@@ -25,7 +25,8 @@ const Unbounded = math.MaxInt
 // same task: it would wait for itself forever.
 var ErrRecursiveGet = errors.New("anyio/functools: LRUCache.Get: the cached function asked for the key it is computing; it would wait for itself")
 
-// Option configures NewLRUCache: MaxSize, TTL or AlwaysCheckpoint.
+// Option configures [NewLRUCache]: [MaxSize], [TTL] or [AlwaysCheckpoint]. A
+// nil Option is ignored.
 type Option interface{ applyLRU(*lruConfig) }
 
 type lruConfig struct {
@@ -120,7 +121,9 @@ func NewLRUCache[K comparable, V any](fn func(ctx context.Context, key K) (V, er
 	}
 	cfg := lruConfig{maxSize: DefaultMaxSize}
 	for _, o := range opts {
-		o.applyLRU(&cfg)
+		if o != nil {
+			o.applyLRU(&cfg)
+		}
 	}
 	if cfg.maxSize < 0 {
 		panic(fmt.Sprintf("anyio/functools: NewLRUCache: MaxSize(%d): the size must be >= 0 (0 disables caching, Unbounded never evicts)", cfg.maxSize))

@@ -649,3 +649,11 @@ func TestLRUCacheStress(t *testing.T) {
 		return err
 	})
 }
+
+// A nil Option is ignored.
+func TestNewLRUCacheNilOption(t *testing.T) {
+	c := functools.NewLRUCache(func(_ context.Context, x int) (int, error) { return x, nil }, nil, functools.MaxSize(5))
+	if got := c.CacheInfo().MaxSize; got != 5 {
+		t.Errorf("CacheInfo().MaxSize = %d, want 5", got)
+	}
+}
