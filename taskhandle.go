@@ -154,7 +154,9 @@ func (h *TaskHandle[T]) finish(status TaskStatusCode, err error, finished func()
 // If ctx is cancelled first, Wait returns a cancellation error (matching
 // ErrCancelled, unlike ErrTaskCancelled) and the task runs on. Cancellation
 // is level-triggered: in a cancelled scope Wait fails also for a finished
-// task; use Result to read a finished task's outcome there.
+// task; use Result to read a finished task's outcome there. A Wait already
+// blocked when the task fails gets the *TaskFailedError, even though the
+// failure cancels the group (often the waiter's own scope) at that moment.
 func (h *TaskHandle[T]) Wait(ctx context.Context) (T, error) {
 	if err := h.done.Wait(ctx); err != nil {
 		var zero T
