@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 
@@ -111,7 +110,7 @@ func (h *TaskHandle[T]) run(ctx context.Context, fn func(ctx context.Context) (T
 		if r != nil {
 			pe, ok := r.(*PanicError)
 			if !ok {
-				pe = &PanicError{Value: r, Stack: debug.Stack(), Task: h.Name()}
+				pe = &PanicError{Value: r, Stack: core.PanicStack(), Task: h.Name()}
 			}
 			failure = pe
 		}
