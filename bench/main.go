@@ -98,6 +98,10 @@ var targets = []target{
 	{Name: "socket-cancel-p99", Pkg: ".", Anyio: "BenchmarkSocketCancelLatency/anyio", Raw: "BenchmarkSocketCancelLatency/raw", Metric: "p99-ns"},
 	{Name: "conn10k-memory", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "B/conn", Heavy: true, Benchtime: "1x"},
 	{Name: "conn10k-cancel", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "cancel-ns", Heavy: true, Benchtime: "1x"},
+	{Name: "gather-1000", Pkg: ".", Anyio: "BenchmarkGather/anyio", Raw: "BenchmarkGather/raw", Cmp: "≤", Bound: 1.5},
+	{Name: "amap-limit-10", Pkg: ".", Anyio: "BenchmarkAMapLimit/anyio", Raw: "BenchmarkAMapLimit/raw", Cmp: "≤", Bound: 1.5},
+	{Name: "lru-hit", Pkg: "functools", Anyio: "BenchmarkLRUCacheHit/anyio", Raw: "BenchmarkLRUCacheHit/raw", Cmp: "≤", Bound: 3},
+	{Name: "lru-hit-8-goroutines", Pkg: "functools", Anyio: "BenchmarkLRUCacheParallel/anyio", Raw: "BenchmarkLRUCacheParallel/raw"},
 }
 
 // A bench is one benchmark to run: what a round runs once.
