@@ -34,6 +34,8 @@ var readmeRows = []readmeRow{
 	{"`Event` ping-pong between two tasks: one round", "event-pingpong", "event"},
 	{"TCP echo round trip, 64 B, loopback", "tcp-echo-64B", "tcp-echo"},
 	{"TLS bulk transfer, 64 KiB writes, loopback (throughput)", "tls-bulk-64KiB", "tls-bulk"},
+	{"`process.Run` of a trivial child (`true`)", "process-run", "process-run"},
+	{"256 MiB through `cat`, stdin to stdout (throughput)", "process-cat-256MiB", "process-cat"},
 }
 
 // pythonLoops are the columns of Python's AnyIO, in order.

@@ -16,6 +16,10 @@ memstream_bench_test.go, bench_net_test.go, bench_tls_test.go):
     event          a ping-pong round between two tasks, a new Event each way
     tcp-echo       64 bytes to a loopback TCP echo task and back
     tls-bulk       64 KiB writes over TLS on loopback TCP, one way (MB/s)
+    process-run    run_process(["true"]): start a trivial child, collect its
+                   output, reap it (as BenchmarkRun in process/)
+    process-cat    64 KiB writes through one cat child, stdin to stdout,
+                   read back by another task (MB/s; as BenchmarkCat)
 
 Each workload runs in a fresh anyio.run per measurement. The iteration count
 is calibrated so that one measurement takes about -time seconds; the figure
@@ -271,6 +275,34 @@ async def tls_bulk(n, env):
     return end[0] - t0
 
 
+async def process_run(n, env):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await anyio.run_process(["true"])
+    return time.perf_counter() - t0
+
+
+async def process_cat(n, env):
+    msg = bytes(CHUNK)
+    async with await anyio.open_process(["cat"], stderr=subprocess.DEVNULL) as proc:
+
+        async def feed():
+            for _ in range(n):
+                await proc.stdin.send(msg)
+            await proc.stdin.aclose()
+
+        got = 0
+        t0 = time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(feed)
+            async for chunk in proc.stdout:
+                got += len(chunk)
+        elapsed = time.perf_counter() - t0
+    if got != n * CHUNK:
+        raise SystemExit(f"anyio_bench: process-cat got {got} bytes back, want {n * CHUNK}")
+    return elapsed
+
+
 # name: (function, unit, Go benchmark it mirrors)
 WORKLOADS = {
     "spawn": (spawn, "ns/op", "BenchmarkSpawn"),
@@ -282,6 +314,8 @@ WORKLOADS = {
     "event": (event, "ns/op", "BenchmarkEventPingPong"),
     "tcp-echo": (tcp_echo, "ns/op", "BenchmarkTCPEcho"),
     "tls-bulk": (tls_bulk, "MB/s", "BenchmarkTLSBulk"),
+    "process-run": (process_run, "ns/op", "BenchmarkRun"),
+    "process-cat": (process_cat, "MB/s", "BenchmarkCat"),
 }
 
 
