@@ -242,7 +242,7 @@ func (g *gen) spawn(c genCtx, group string) Stmt {
 	// what encloses the group, not the scopes of the host's body.
 	for i, t := range c.targets {
 		if t == group {
-			cc.targets = c.targets[:i+1:i+1]
+			cc.targets = c.targets[: i+1 : i+1]
 		}
 	}
 	cc.timed = nil
@@ -253,7 +253,7 @@ func (g *gen) spawn(c genCtx, group string) Stmt {
 	}
 	for i, t := range c.groups {
 		if t == group {
-			cc.groups = c.groups[:i+1:i+1]
+			cc.groups = c.groups[: i+1 : i+1]
 		}
 	}
 	if g.r.IntN(4) == 0 {
