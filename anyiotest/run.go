@@ -31,6 +31,14 @@ type runConfig struct {
 	leakCheck bool
 }
 
+func (c *runConfig) apply(opts []Option) {
+	for _, o := range opts {
+		if o != nil {
+			o.applyRun(c)
+		}
+	}
+}
+
 type optionFunc func(*runConfig)
 
 func (f optionFunc) applyRun(c *runConfig) { f(c) }
@@ -59,9 +67,7 @@ func IgnoreLeaks() Option { return optionFunc(func(c *runConfig) { c.leakCheck =
 func Run(t testing.TB, fn func(ctx context.Context) error, opts ...Option) {
 	t.Helper()
 	cfg := runConfig{timeout: DefaultTimeout, leakCheck: true}
-	for _, o := range opts {
-		o.applyRun(&cfg)
-	}
+	cfg.apply(opts)
 	run(t, cfg, "Run", fn)
 }
 
@@ -72,9 +78,7 @@ func Run(t testing.TB, fn func(ctx context.Context) error, opts ...Option) {
 func RunVirtual(t *testing.T, fn func(ctx context.Context) error, opts ...Option) {
 	t.Helper()
 	cfg := runConfig{timeout: DefaultVirtualTimeout, leakCheck: true}
-	for _, o := range opts {
-		o.applyRun(&cfg)
-	}
+	cfg.apply(opts)
 	synctest.Test(t, func(t *testing.T) {
 		t.Helper()
 		// Inside a bubble, synctest itself fails a test whose goroutines
