@@ -96,13 +96,13 @@ func readJSON(t *testing.T, name string, v any) {
 
 // pureErrs maps each method to the sentinel its ValueError becomes.
 var pureErrs = map[string]error{
-	"with_name":   fileio.ErrInvalidName,
-	"with_stem":   fileio.ErrInvalidName,
-	"with_suffix": nil, // ErrInvalidName or ErrInvalidSuffix
-	"relative_to": fileio.ErrNotRelative,
+	"with_name":           fileio.ErrInvalidName,
+	"with_stem":           fileio.ErrInvalidName,
+	"with_suffix":         nil, // ErrInvalidName or ErrInvalidSuffix
+	"relative_to":         fileio.ErrNotRelative,
 	"relative_to_walk_up": fileio.ErrNotRelative,
-	"match":       fileio.ErrInvalidPattern,
-	"as_uri":      fileio.ErrRelativePath,
+	"match":               fileio.ErrInvalidPattern,
+	"as_uri":              fileio.ErrRelativePath,
 }
 
 // runPure calls the Go counterpart of a row and returns its answer as
@@ -172,6 +172,14 @@ func runPure(r pureRow) (any, error) {
 		return str(p.RelativeTo(fileio.NewPath(arg(0))))
 	case "relative_to_walk_up":
 		return str(p.RelativeTo(fileio.NewPath(arg(0)), fileio.WalkUp()))
+	case "fnmatch":
+		// A single name against a pattern without "/": Match compares the
+		// one component, with the rules of fnmatch.
+		ok, err := p.Match(arg(0))
+		if err != nil {
+			return nil, err
+		}
+		return ok, nil
 	case "full_match":
 		return p.FullMatch(arg(0)), nil
 	case "is_relative_to":

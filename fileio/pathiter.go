@@ -88,7 +88,8 @@ func (p Path) Iterdir(ctx context.Context) iter.Seq2[Path, error] {
 // below it, the path itself last. A symbolic link to a directory is yielded
 // but not walked into unless FollowSymlinks(true) is given (then a link
 // loop ends when the system refuses the path). A directory that cannot be
-// read yields its path with the error, and the walk goes on.
+// read yields its path with the error, and the walk goes on without it; a
+// path that is not a readable directory yields only that.
 func (p Path) Walk(ctx context.Context, opts ...WalkOption) iter.Seq2[Path, error] {
 	cfg := walkConfig{topDown: true}
 	for _, o := range opts {
@@ -96,12 +97,15 @@ func (p Path) Walk(ctx context.Context, opts ...WalkOption) iter.Seq2[Path, erro
 	}
 	return func(yield func(Path, error) bool) {
 		w := walker{ctx: ctx, cfg: cfg, yield: yield}
+		dirs, files, listed, ok := w.list(p)
+		if !listed || !ok {
+			return
+		}
 		if cfg.topDown {
-			if !yield(p, nil) {
-				return
+			if yield(p, nil) {
+				w.down(dirs, files)
 			}
-			w.down(p)
-		} else if w.up(p) {
+		} else if w.up(dirs, files) {
 			yield(p, nil)
 		}
 	}
@@ -113,16 +117,17 @@ type walker struct {
 	yield func(Path, error) bool
 }
 
-// list reads dir and splits its entries into directories and the rest. It
-// returns false when the walk must end.
-func (w *walker) list(dir Path) (dirs, files []Path, ok bool) {
+// list reads dir and splits its entries into directories and the rest.
+// listed is false when dir could not be read (the error was yielded); ok
+// is false when the walk must end.
+func (w *walker) list(dir Path) (dirs, files []Path, listed, ok bool) {
 	if w.ctx.Err() != nil {
 		w.yield(dir, core.CancelErr(w.ctx))
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	entries, err := readDir(dir.String())
 	if err != nil {
-		return nil, nil, w.yield(dir, err)
+		return nil, nil, false, w.yield(dir, err)
 	}
 	for _, e := range entries {
 		c := dir.child(e.Name())
@@ -132,15 +137,11 @@ func (w *walker) list(dir Path) (dirs, files []Path, ok bool) {
 			files = append(files, c)
 		}
 	}
-	return dirs, files, true
+	return dirs, files, true, true
 }
 
-// down yields the entries of dir, then walks its subdirectories.
-func (w *walker) down(dir Path) bool {
-	dirs, files, ok := w.list(dir)
-	if !ok {
-		return false
-	}
+// down yields the entries of a directory, then walks its subdirectories.
+func (w *walker) down(dirs, files []Path) bool {
 	for _, f := range files {
 		if !w.yield(f, nil) {
 			return false
@@ -152,22 +153,29 @@ func (w *walker) down(dir Path) bool {
 		}
 	}
 	for _, d := range dirs {
-		if !w.down(d) {
+		subdirs, subfiles, listed, ok := w.list(d)
+		if !ok {
+			return false
+		}
+		if listed && !w.down(subdirs, subfiles) {
 			return false
 		}
 	}
 	return true
 }
 
-// up walks the subdirectories of dir, each followed by itself, then yields
-// the files of dir.
-func (w *walker) up(dir Path) bool {
-	dirs, files, ok := w.list(dir)
-	if !ok {
-		return false
-	}
+// up walks the subdirectories of a directory, each followed by itself,
+// then yields its files.
+func (w *walker) up(dirs, files []Path) bool {
 	for _, d := range dirs {
-		if !w.up(d) || !w.yield(d, nil) {
+		subdirs, subfiles, listed, ok := w.list(d)
+		if !ok {
+			return false
+		}
+		if listed && !w.up(subdirs, subfiles) {
+			return false
+		}
+		if !w.yield(d, nil) {
 			return false
 		}
 	}

@@ -13,6 +13,7 @@ Python, purepath_py314.json holds Python 3.14's answers where they differ
 from this table, and the rows this table lacks; the Go test applies it.
 """
 
+import fnmatch
 import json
 import pathlib
 import sys
@@ -56,6 +57,21 @@ FULL_PATTERNS = [
     "**/**", "a/**/**/b", "[!x]", "a[!x]b", "?", "*.tar.gz", "**/*.gz",
     "a/**/b", "/**/c.txt", "/a/*/c.txt", "a/./b", "a//b", "*/", "..", "../*",
     "**/..", "x/y z/*", "*ö*", "**/åäö.txt", "A/B", "[a-c]/b",
+]
+
+# Character classes and wildcards, matched against single names with
+# fnmatch (the rules that pathlib's patterns use within a segment).
+FN_PATTERNS = [
+    "[a-c-e]", "[--z]", "[!-]", "[]-a]", "[!]-a]", "[a-]", "[-]", "[!]",
+    "[]", "[z-a]", "[!z-a]", "[a-b-c]", "[a--c]", "[\\]", "[\\-a]",
+    "[^a]", "[[]", "[[:alpha:]]", "[a[:b]", "[&&a]", "[~~]", "[||]",
+    "[a-\\]", "*[", "[*]", "[?]", "a*b*c", "*a*", "?*?", "[é-ü]", "[!é]",
+    "[!a-c]", "[b-b]", "[!b-b]", "[z-ab]", "[!z-ab]", "[a-cx-z]", "[]]",
+    "[!]]", "[]a]", "[!!]", "[a-c]*", "**", "*?*", "[-a-c]", "[a-c-]",
+]
+FN_NAMES = [
+    "a", "b", "c", "d", "e", "-", "]", "[", "\\", "^", "&", "~", "|", "z",
+    "é", "ñ", "ü", "abc", "aXbYc", "x", ":", "!", "*", "?", "ab", "[[",
 ]
 
 CONSTRUCT = [["a", "b"], ["/a", "b"], ["a", "/b"], ["a", ""], ["", "a"],
@@ -119,6 +135,10 @@ def main():
             for a in OTHERS:
                 add(path, "relative_to_walk_up", [a],
                     lambda: s(p.relative_to(a, walk_up=True)))
+    for pat in FN_PATTERNS:
+        for name in FN_NAMES:
+            add(name, "fnmatch", [pat],
+                lambda: fnmatch.fnmatchcase(name, pat))
     for a in CONSTRUCT:
         add("", "new", a, lambda: s(P(*a)))
     # Ordering, as __lt__ gives it.
