@@ -92,6 +92,8 @@ var targets = []target{
 	{Name: "socket-cancel-p99", Pkg: ".", Anyio: "BenchmarkSocketCancelLatency/anyio", Raw: "BenchmarkSocketCancelLatency/raw", Metric: "p99-ns"},
 	{Name: "conn10k-memory", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "B/conn", Heavy: true, Benchtime: "1x"},
 	{Name: "conn10k-cancel", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "cancel-ns", Heavy: true, Benchtime: "1x"},
+	{Name: "path-readbytes-64MiB", Pkg: "fileio", Anyio: "BenchmarkReadBytes/anyio", Raw: "BenchmarkReadBytes/raw", Cmp: "≤", Bound: 1.1},
+	{Name: "path-rglob-100k", Pkg: "fileio", Anyio: "BenchmarkRglob/anyio", Raw: "BenchmarkRglob/raw", Cmp: "≤", Bound: 1.5, Heavy: true},
 }
 
 // A bench is one benchmark to run: what a round runs once.
