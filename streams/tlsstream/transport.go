@@ -21,7 +21,7 @@ const recordHeaderLen = 5
 const transportBufSize = 64 << 10
 
 // transportConn is the net.Conn that crypto/tls runs over: it sends and
-// receives on the transport stream with the context of the TLSStream call
+// receives on the transport stream with the context of the Stream call
 // in progress.
 //
 // It hands crypto/tls at most one TLS record per Read (it parses the record
@@ -81,6 +81,26 @@ func (c *transportConn) setReadCtx(ctx context.Context) {
 func (c *transportConn) setWriteCtx(ctx context.Context) {
 	c.mu.Lock()
 	c.wctx = ctx
+	c.mu.Unlock()
+}
+
+// clearContexts, clearReadCtx and clearWriteCtx record that no call is in
+// progress any more: the field is nil until the next call sets it.
+func (c *transportConn) clearContexts() {
+	c.mu.Lock()
+	c.rctx, c.wctx = nil, nil
+	c.mu.Unlock()
+}
+
+func (c *transportConn) clearReadCtx() {
+	c.mu.Lock()
+	c.rctx = nil
+	c.mu.Unlock()
+}
+
+func (c *transportConn) clearWriteCtx() {
+	c.mu.Lock()
+	c.wctx = nil
 	c.mu.Unlock()
 }
 
@@ -194,7 +214,7 @@ func (c *transportConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close does nothing: the TLSStream closes the transport itself.
+// Close does nothing: the Stream closes the transport itself.
 func (c *transportConn) Close() error { return nil }
 
 func (c *transportConn) LocalAddr() net.Addr  { return c.local }
