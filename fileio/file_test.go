@@ -436,3 +436,30 @@ func TestFileCloseWakesRead(t *testing.T) {
 		})
 	})
 }
+
+// TestFileLinesCancelled: Lines over a FIFO yields the lines written, then
+// one cancellation error when its scope is cancelled, and ends.
+func TestFileLinesCancelled(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		r, w := fifo(t, ctx)
+		w.WriteString(ctx, "a\nb\n")
+		var lines []string
+		var errs []error
+		scope := anyio.MoveOnAfter(50 * time.Millisecond)
+		scope.Run(ctx, func(ctx context.Context) error {
+			for line, err := range r.Lines(ctx) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				lines = append(lines, line)
+			}
+			return nil
+		})
+		checkStrings(t, "Lines", lines, []string{"a\n", "b\n"})
+		if len(errs) != 1 || !errors.Is(errs[0], anyio.ErrCancelled) {
+			t.Errorf("Lines yielded errors %v, want one cancellation", errs)
+		}
+		return nil
+	})
+}
