@@ -6,11 +6,13 @@ package anyio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
 
@@ -19,7 +21,7 @@ import (
 // passes, no cancellation is pending, and a later sleep runs its full length
 // (the deadline's timer does not fire into the outer scope).
 func TestPortCancelScopeCleared(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		scope := anyio.MoveOnAfter(100 * time.Millisecond)
 		var inner time.Duration
 		var innerErr error
@@ -28,7 +30,7 @@ func TestPortCancelScopeCleared(t *testing.T) {
 			return innerErr
 		})
 		if err != nil || !scope.CancelledCaught() {
-			t.Fatalf("MoveOnAfter Run: got %v, CancelledCaught=%v; want nil, true", err, scope.CancelledCaught())
+			return fmt.Errorf("MoveOnAfter Run: got %v, CancelledCaught=%v; want nil, true", err, scope.CancelledCaught())
 		}
 		if !errors.Is(innerErr, anyio.ErrCancelled) || inner != 100*time.Millisecond {
 			t.Errorf("Sleep(1s) in the scope: got %v after %v, want a cancellation after 100ms", innerErr, inner)
@@ -83,7 +85,7 @@ func TestPortTimeoutScopesNoTimeout(t *testing.T) {
 	for _, k := range kinds {
 		for _, variant := range []string{"deadline cleared", "farthest deadline"} {
 			t.Run(k.name+"/"+variant, func(t *testing.T) {
-				scVirtual(t, func(t *testing.T, ctx context.Context) error {
+				anyiotest.RunVirtual(t, func(ctx context.Context) error {
 					var scope *anyio.CancelScope
 					if variant == "deadline cleared" {
 						scope = k.plain()

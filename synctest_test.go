@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // Tests of time under testing/synctest: an hour passes in no wall time, and
 // every deadline fires at exactly its virtual instant.
 
 func TestVirtualMoveOnAfterHour(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		scope := anyio.MoveOnAfter(time.Hour)
 		took, err := scElapsed(func() error { return scope.Run(ctx, anyio.SleepForever) })
 		if err != nil || !scope.CancelledCaught() || took != time.Hour {
@@ -26,7 +27,7 @@ func TestVirtualMoveOnAfterHour(t *testing.T) {
 }
 
 func TestVirtualFailAfterHour(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		took, err := scElapsed(func() error {
 			return anyio.FailAfter(time.Hour).Run(ctx, func(ctx context.Context) error {
 				return anyio.Sleep(ctx, 2*time.Hour)
@@ -44,7 +45,7 @@ func TestVirtualFailAfterHour(t *testing.T) {
 func TestVirtualGroupCancelledByDeadline(t *testing.T) {
 	for _, where := range []string{"group deadline", "enclosing scope deadline"} {
 		t.Run(where, func(t *testing.T) {
-			scVirtual(t, func(t *testing.T, ctx context.Context) error {
+			anyiotest.RunVirtual(t, func(ctx context.Context) error {
 				var cancelled atomic.Int32
 				group := func(ctx context.Context) error {
 					return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -85,7 +86,7 @@ func TestVirtualGroupCancelledByDeadline(t *testing.T) {
 
 // Many scopes with different deadlines each end at their own instant.
 func TestVirtualManyDeadlines(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		const n = 50
 		var ended [n]time.Duration
 		start := time.Now()
@@ -116,7 +117,7 @@ func TestVirtualManyDeadlines(t *testing.T) {
 // its own cancellation of an inner FailAfter, but never an inner timeout.
 func TestVirtualNestedTimeouts(t *testing.T) {
 	t.Run("outer earlier", func(t *testing.T) {
-		scVirtual(t, func(t *testing.T, ctx context.Context) error {
+		anyiotest.RunVirtual(t, func(ctx context.Context) error {
 			outer := anyio.MoveOnAfter(time.Hour)
 			var innerErr error
 			took, err := scElapsed(func() error {
@@ -135,7 +136,7 @@ func TestVirtualNestedTimeouts(t *testing.T) {
 		})
 	})
 	t.Run("inner earlier", func(t *testing.T) {
-		scVirtual(t, func(t *testing.T, ctx context.Context) error {
+		anyiotest.RunVirtual(t, func(ctx context.Context) error {
 			outer := anyio.MoveOnAfter(2 * time.Hour)
 			took, err := scElapsed(func() error {
 				return outer.Run(ctx, func(ctx context.Context) error {
@@ -152,7 +153,7 @@ func TestVirtualNestedTimeouts(t *testing.T) {
 
 // WaitAllTasksBlocked works in a bubble and does not advance the clock.
 func TestVirtualWaitAllTasksBlocked(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		start := time.Now()
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for range 3 {

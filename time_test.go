@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
 
@@ -17,13 +18,13 @@ import (
 func TestSleep(t *testing.T) {
 	for _, d := range []time.Duration{time.Nanosecond, time.Millisecond, time.Second, time.Hour, 1000 * time.Hour} {
 		t.Run(d.String(), func(t *testing.T) {
-			scVirtual(t, func(t *testing.T, ctx context.Context) error {
+			anyiotest.RunVirtual(t, func(ctx context.Context) error {
 				took, err := scElapsed(func() error { return anyio.Sleep(ctx, d) })
 				if err != nil || took != d {
 					t.Errorf("Sleep(ctx, %v): got %v after %v, want nil after %v", d, err, took, d)
 				}
 				return nil
-			})
+			}, anyiotest.Timeout(2*d)) // the default (24h) is shorter than the longest sleep
 		})
 	}
 }
@@ -32,7 +33,7 @@ func TestSleep(t *testing.T) {
 // cancelled.
 func TestSleepZero(t *testing.T) {
 	for _, d := range []time.Duration{0, -time.Second} {
-		scVirtual(t, func(t *testing.T, ctx context.Context) error {
+		anyiotest.RunVirtual(t, func(ctx context.Context) error {
 			took, err := scElapsed(func() error { return anyio.Sleep(ctx, d) })
 			if err != nil || took != 0 {
 				t.Errorf("Sleep(ctx, %v): got %v after %v, want nil at once", d, err, took)
@@ -61,7 +62,7 @@ func TestSleepUntil(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			scVirtual(t, func(t *testing.T, ctx context.Context) error {
+			anyiotest.RunVirtual(t, func(ctx context.Context) error {
 				deadline := anyio.CurrentTime().Add(tc.offset)
 				took, err := scElapsed(func() error { return anyio.SleepUntil(ctx, deadline) })
 				if err != nil || took != tc.want {
@@ -76,7 +77,7 @@ func TestSleepUntil(t *testing.T) {
 // SleepForever returns only when its context is cancelled, with the
 // cancellation error.
 func TestSleepForever(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		scope := anyio.MoveOnAfter(1000 * time.Hour)
 		var took time.Duration
 		err := scope.Run(ctx, func(ctx context.Context) error {
@@ -91,12 +92,13 @@ func TestSleepForever(t *testing.T) {
 			t.Errorf("got %v, caught=%v after %v; want nil, true after 1000h", err, scope.CancelledCaught(), took)
 		}
 		return nil
-	})
+	}, anyiotest.Timeout(2000*time.Hour)) // the default (24h) is shorter than the scope's deadline
 }
 
 // The time functions work on plain contexts too: a plain deadline ends them
 // with context.DeadlineExceeded.
 func TestSleepPlainContext(t *testing.T) {
+	// Plain contexts, no Run: a bare synctest bubble for the virtual clock.
 	synctest.Test(t, func(t *testing.T) {
 		if err := anyio.Sleep(context.Background(), time.Minute); err != nil {
 			t.Errorf("Sleep(Background, 1m): got %v, want nil", err)
@@ -130,7 +132,7 @@ func TestCurrentTime(t *testing.T) {
 		}
 		prev = now
 	}
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		before := anyio.CurrentTime()
 		if err := anyio.Sleep(ctx, 10*time.Second); err != nil {
 			return err
@@ -144,7 +146,7 @@ func TestCurrentTime(t *testing.T) {
 
 // A sleep cut short by a cancellation returns at once, not at its end.
 func TestSleepCancelledEarly(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		var took time.Duration
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -162,17 +164,6 @@ func TestSleepCancelledEarly(t *testing.T) {
 			t.Errorf("got %v, child slept %v; want nil, 1m", err, took)
 		}
 		return nil
-	})
-}
-
-// scVirtual runs fn as the root task of a Run inside a synctest bubble, so
-// that deadlines and sleeps take no wall time.
-func scVirtual(t *testing.T, fn func(t *testing.T, ctx context.Context) error) {
-	t.Helper()
-	synctest.Test(t, func(t *testing.T) {
-		if err := anyio.Run(context.Background(), func(ctx context.Context) error { return fn(t, ctx) }); err != nil {
-			t.Errorf("anyio.Run: got %v, want nil", err)
-		}
 	})
 }
 
@@ -210,7 +201,7 @@ func TestScopeDeadline(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			scVirtual(t, func(t *testing.T, ctx context.Context) error {
+			anyiotest.RunVirtual(t, func(ctx context.Context) error {
 				start := time.Now()
 				var opts []anyio.ScopeOption
 				if tc.initial != 0 {
@@ -326,7 +317,7 @@ func TestTimeoutScopes(t *testing.T) {
 	for _, k := range kinds {
 		for _, d := range delays {
 			t.Run(k.name+"/"+d.name, func(t *testing.T) {
-				scVirtual(t, func(t *testing.T, ctx context.Context) error {
+				anyiotest.RunVirtual(t, func(ctx context.Context) error {
 					start := time.Now()
 					scope := k.mk(start, d.delay)
 					if dl, ok := scope.Deadline(); !ok || !dl.Equal(start.Add(d.delay)) {
@@ -386,6 +377,8 @@ func TestTimeoutScopes(t *testing.T) {
 func TestFailAfterCancelledIsNoTimeout(t *testing.T) {
 	for _, passDeadline := range []bool{false, true} {
 		t.Run(fmt.Sprintf("deadline passed=%v", passDeadline), func(t *testing.T) {
+			// A scope on a plain context, no Run: a bare synctest bubble for
+			// the virtual clock.
 			synctest.Test(t, func(t *testing.T) {
 				scope := anyio.FailAfter(time.Second)
 				err := scope.Run(context.Background(), func(ctx context.Context) error {
@@ -409,7 +402,7 @@ func TestFailAfterCancelledIsNoTimeout(t *testing.T) {
 // A FailAfter scope entered after a cancelled group is unaffected by it
 // (test_fail_after_after_cancellation).
 func TestFailAfterAfterCancellation(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		if err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.CancelScope().Cancel()
 			return anyio.SleepForever(ctx)
@@ -434,7 +427,7 @@ func TestFailAfterAfterCancellation(t *testing.T) {
 // One ErrTimeout, however many tasks inside the FailAfter scope its deadline
 // cancelled (test_timeout_error_with_multiple_cancellations).
 func TestFailAfterManyCancelledTasks(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		err := anyio.FailAfter(100*time.Millisecond).Run(ctx, func(ctx context.Context) error {
 			return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 				for range 5 {
@@ -454,7 +447,7 @@ func TestFailAfterManyCancelledTasks(t *testing.T) {
 // unless a shield stands between them (test_nested_shield).
 func TestNestedFailAfter(t *testing.T) {
 	t.Run("outer cancellation wins", func(t *testing.T) {
-		scVirtual(t, func(t *testing.T, ctx context.Context) error {
+		anyiotest.RunVirtual(t, func(ctx context.Context) error {
 			scope := anyio.NewCancelScope()
 			var failErr error
 			reached := false
@@ -492,7 +485,7 @@ func TestNestedFailAfter(t *testing.T) {
 		})
 	})
 	t.Run("deadline and outer cancellation both", func(t *testing.T) {
-		scVirtual(t, func(t *testing.T, ctx context.Context) error {
+		anyiotest.RunVirtual(t, func(ctx context.Context) error {
 			outer := anyio.NewCancelScope()
 			fail := anyio.FailAfter(time.Second)
 			var failErr error
@@ -514,7 +507,7 @@ func TestNestedFailAfter(t *testing.T) {
 		})
 	})
 	t.Run("shield between: timeout wins", func(t *testing.T) {
-		scVirtual(t, func(t *testing.T, ctx context.Context) error {
+		anyiotest.RunVirtual(t, func(ctx context.Context) error {
 			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 				scope := anyio.NewCancelScope()
 				return scope.Run(ctx, func(ctx context.Context) error {
@@ -544,7 +537,7 @@ func TestNestedFailAfter(t *testing.T) {
 // AnyIO's test_deadline_moved: moving a FailAfter deadline later lets the
 // body finish.
 func TestFailAfterDeadlineMoved(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		scope := anyio.FailAfter(100 * time.Millisecond)
 		return scope.Run(ctx, func(ctx context.Context) error {
 			d, _ := scope.Deadline()
@@ -556,7 +549,7 @@ func TestFailAfterDeadlineMoved(t *testing.T) {
 
 // AnyIO's test_nested_move_on_after and test_shielded_deadline.
 func TestNestedMoveOnAfter(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		outer := anyio.MoveOnAfter(100 * time.Millisecond)
 		inner := anyio.MoveOnAfter(time.Second)
 		sleepDone, innerDone := false, false
@@ -592,7 +585,7 @@ func TestNestedMoveOnAfter(t *testing.T) {
 }
 
 func TestCurrentEffectiveDeadline(t *testing.T) {
-	scVirtual(t, func(t *testing.T, ctx context.Context) error {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		now := time.Now()
 		check := func(name string, ctx context.Context, want time.Duration, wantOK bool) {
 			t.Helper()
