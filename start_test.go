@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestStartReturnsStartedValue(t *testing.T) {
 	type point struct{ X, Y int }
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			i, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
 				st.Started(42)
@@ -54,7 +55,7 @@ func TestStartReturnsStartedValue(t *testing.T) {
 // TestStartChildMovesToGroupScope: after Started the child runs in the
 // group's scope, not in the scope of the Start caller.
 func TestStartChildMovesToGroupScope(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var childCtx context.Context
 		var childErr error
 		childDone := make(chan struct{})
@@ -107,7 +108,7 @@ func TestStartChildMovesToGroupScope(t *testing.T) {
 // group (AnyIO's test_start_crash_before_started_call).
 func TestStartErrorBeforeStarted(t *testing.T) {
 	foo := errors.New("foo")
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var siblingCtx context.Context
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -220,7 +221,7 @@ func TestStartGoexitBeforeStarted(t *testing.T) {
 // Started cancels the child, and not the group it was started into.
 func TestStartCancelCallerWhileWaiting(t *testing.T) {
 	t.Run("caller's scope", func(t *testing.T) {
-		tgRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			var childErr, startErr error
 			var tgScope *anyio.CancelScope
 			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -420,7 +421,7 @@ func TestStartPanicAfterStarted(t *testing.T) {
 // TestStartContextValues: a Start child sees the values of the ctx given to
 // Start; a StartSoon child those of the ctx given to WithTaskGroup.
 func TestStartContextValues(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ctx = context.WithValue(ctx, tgCtxKey("tg"), "group value")
 		type seen struct{ tg, start any }
 		var startChild, soonChild seen
@@ -574,7 +575,7 @@ func TestStartCancelAfterError(t *testing.T) {
 // TestStartShieldedChild: a shielded scope in a Start child protects it from
 // the cancellation of its caller (AnyIO's test_cancel_shielding_start).
 func TestStartShieldedChild(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		resume := tgNewGate()
 		var shieldedErr, afterErr error
 		outer := anyio.NewCancelScope()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // AnyIO's test_cancel_native_future_tasks and
@@ -35,7 +36,7 @@ func TestPortCancelNativeWaitTasks(t *testing.T) {
 				name += "/cancelled at once"
 			}
 			t.Run(name, func(t *testing.T) {
-				tgRun(t, func(ctx context.Context) error {
+				anyiotest.Run(t, func(ctx context.Context) error {
 					waiting := make(chan struct{})
 					var childErr error
 					childScope := anyio.NewCancelScope()
@@ -91,7 +92,7 @@ func portNameProbe(ctx context.Context, st *anyio.TaskStatus[string]) error {
 // counterpart; the other cases are covered by TestTaskNames.
 func TestPortEmptyTaskName(t *testing.T) {
 	const want = "github.com/anyio-go/anyio_test.portNameProbe"
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			got, err := anyio.Start(ctx, tg, portNameProbe, anyio.TaskName(""))
 			if err != nil {
@@ -118,7 +119,7 @@ func TestPortEmptyTaskName(t *testing.T) {
 // event): a task whose Event.Wait is cancelled before it starts is never
 // blocked, so WaitAllTasksBlocked returns only after it has gone on.
 func TestPortWaitAllTasksBlockedCancelledEventWait(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var done atomic.Bool
 		var waitErr atomic.Value
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -159,7 +160,7 @@ func TestPortWaitAllTasksBlockedCancelledEventWait(t *testing.T) {
 // yet, is cancelled with it; Start returns that cancellation; the target
 // group goes on unharmed.
 func TestPortStartNativeHostCancelled(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var started, finished atomic.Bool
 		var startErr, childErr error
 		var tgScope *anyio.CancelScope

@@ -13,23 +13,14 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
 
-// tgSafetyTimeout only ends a test that hangs because of a bug; no test relies
-// on it for synchronisation.
+// tgSafetyTimeout only ends a test that hangs because of a bug where
+// anyiotest.Run's own timeout cannot reach (inside a shield, or outside any
+// Run); no test relies on it for synchronisation.
 const tgSafetyTimeout = 20 * time.Second
-
-// tgRun runs fn as the root task of an anyio.Run and fails the test if Run
-// returns an error (which must then be an untyped nil).
-func tgRun(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), tgSafetyTimeout)
-	defer cancel()
-	if err := anyio.Run(ctx, fn); err != nil {
-		t.Fatalf("anyio.Run: got error %v, want nil", err)
-	}
-}
 
 // tgGate is a one-shot event built from a cancel scope, so that a task waiting
 // on it is parked in an anyio wait (WaitAllTasksBlocked sees it as blocked).
@@ -118,7 +109,7 @@ func TestTaskGroupSuccess(t *testing.T) {
 		{"foreign context", func() error { return anyio.WithTaskGroup(context.Background(), body) }},
 		{"inside Run", func() error {
 			var err error
-			tgRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				err = anyio.WithTaskGroup(ctx, body)
 				return nil
 			})
@@ -328,7 +319,7 @@ func TestWithTaskGroupReturnsAfterEveryChild(t *testing.T) {
 			case "foreign":
 				call(func() error { return anyio.WithTaskGroup(context.Background(), body(nil)) })
 			default:
-				tgRun(t, func(ctx context.Context) error {
+				anyiotest.Run(t, func(ctx context.Context) error {
 					switch tc.outer {
 					case "plain":
 						call(func() error { return anyio.WithTaskGroup(ctx, body(nil)) })
@@ -445,7 +436,7 @@ func TestTaskGroupErrorsInOrderOfOccurrence(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
-			tgRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				err = anyio.WithTaskGroup(ctx, tc.body)
 				return nil
 			})
@@ -684,7 +675,7 @@ func TestTaskGroupExceptionCancelsSiblings(t *testing.T) {
 func TestTaskGroupCancelledFromOutside(t *testing.T) {
 	boom := errors.New("boom")
 	t.Run("outer scope", func(t *testing.T) {
-		tgRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			outer := anyio.NewCancelScope()
 			var tgErr error
 			var tgScope *anyio.CancelScope
@@ -746,7 +737,7 @@ func TestTaskGroupCancelledFromOutside(t *testing.T) {
 	// the child's error (as AnyIO on Trio does); the outer scope removes
 	// them, and so catches a cancellation.
 	t.Run("outer scope and a child error", func(t *testing.T) {
-		tgRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			outer := anyio.NewCancelScope()
 			var tgErr error
 			outerErr := outer.Run(ctx, func(ctx context.Context) error {
@@ -787,7 +778,7 @@ func TestTaskGroupCancelledFromOutside(t *testing.T) {
 // cancellation has nothing to report (AnyIO's
 // test_cancel_before_entering_task_group).
 func TestTaskGroupEmptyInCancelledScope(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s := anyio.NewCancelScope()
 		var tgErr error
 		s.Run(ctx, func(ctx context.Context) error {
@@ -911,7 +902,7 @@ func TestTaskGroupCancel(t *testing.T) {
 	})
 	t.Run("twice in a row", func(t *testing.T) {
 		// AnyIO's test_cancel_twice: the same task is cancelled by two groups.
-		tgRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			for i := range 2 {
 				reached := false
 				err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -1228,7 +1219,7 @@ func TestTaskGroupInactive(t *testing.T) {
 		{"after a panic", func(ctx context.Context, tg *anyio.TaskGroup) error { panic("boom") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tgRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				var tg *anyio.TaskGroup
 				func() {
 					defer func() { recover() }()
@@ -1269,7 +1260,7 @@ func TestTaskGroupInactive(t *testing.T) {
 type tgCtxKey string
 
 func TestTaskGroupContextValues(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ctx = context.WithValue(ctx, tgCtxKey("tg"), "group value")
 		var bodyVal, childVal, grandchildVal any
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -1414,7 +1405,7 @@ func TestTaskGroupTaskNames(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got string
-			tgRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					var err error
 					got, err = tc.spawn(ctx, tg)
@@ -1438,7 +1429,7 @@ func TestTaskGroupTaskNames(t *testing.T) {
 // while the host sits in a shielded scope (AnyIO's
 // test_cancel_child_task_when_host_is_shielded).
 func TestTaskGroupHostShieldedChildCancelled(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		parent := anyio.NewCancelScope()
 		cancelled := tgNewGate()
 		var waitErr error
