@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
 
@@ -15,7 +16,7 @@ import (
 // (AnyIO 4.14's TaskGroup.cancel, test_taskgroup_cancel): the body and every
 // child are cancelled, and the group swallows its own cancellation.
 func TestTaskGroupCancelShortcut(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var bodyErr error
 		childDone := anyio.NewEvent()
 		var childErr error
@@ -54,7 +55,7 @@ func TestTaskGroupCancelShortcut(t *testing.T) {
 // TaskGroup.CancelWithReason passes its reason to the tasks' cancellation
 // errors and to context.Cause; only the first reason is kept.
 func TestTaskGroupCancelWithReason(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var childErr, cause error
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -93,7 +94,7 @@ func TestZeroTimeMeansNoDeadline(t *testing.T) {
 	}
 	for name, mk := range scopes {
 		t.Run(name, func(t *testing.T) {
-			scRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s := mk()
 				if d, ok := s.Deadline(); ok {
 					t.Errorf("Deadline() before Run: got %v, true; want no deadline", d)
@@ -119,7 +120,7 @@ func TestZeroTimeMeansNoDeadline(t *testing.T) {
 // SetDeadline with the zero time removes the deadline, also after the scope
 // was entered: the earlier deadline no longer applies.
 func TestSetDeadlineZeroClears(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s := anyio.MoveOnAfter(time.Hour)
 		err := s.Run(ctx, func(ctx context.Context) error {
 			if _, ok := anyio.CurrentEffectiveDeadline(ctx); !ok {

@@ -15,17 +15,9 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
-
-// scRun runs fn as the root task of a fresh anyio.Run and fails the test if
-// Run returns an error.
-func scRun(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	if err := anyio.Run(context.Background(), fn); err != nil {
-		t.Fatalf("anyio.Run: got error %v, want nil", err)
-	}
-}
 
 // scIsCancel reports whether err is a cancellation error in the sense of
 // principle 2: it matches anyio.ErrCancelled and the Err() of ctx.
@@ -70,7 +62,7 @@ var scBlockingOps = []struct {
 func TestCancelScopeLevelTriggered(t *testing.T) {
 	for _, tc := range scBlockingOps {
 		t.Run(tc.name, func(t *testing.T) {
-			scRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				scope := anyio.NewCancelScope()
 				err := scope.Run(ctx, func(ctx context.Context) error {
 					scope.Cancel()
@@ -107,7 +99,7 @@ func TestCancelScopeLevelTriggeredWhileBlocked(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			scRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				outer := anyio.NewCancelScope()
 				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					tg.StartSoon(func(ctx context.Context) error {
@@ -149,7 +141,7 @@ func TestCancelScopeLevelTriggeredWhileBlocked(t *testing.T) {
 // AnyIO's test_level_cancellation / test_cancel: a child that starts in an
 // already cancelled group runs until its first blocking call, which fails.
 func TestCancelScopeChildStartsInCancelledGroup(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var marker atomic.Int32
 		// A Go child runs in parallel at once (AnyIO's waits for the host
 		// to yield), so the gate holds it before its checkpoint until the
@@ -544,7 +536,7 @@ func TestCancelWithReasonReachesChildren(t *testing.T) {
 // A scope that a task entered can be cancelled from another task
 // (test_cancel_scope_in_another_task, test_cancel_scope_in_child_task).
 func TestCancelScopeInChildTask(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var childScope = anyio.NewCancelScope()
 		var result atomic.Bool
 		var tgScope *anyio.CancelScope
@@ -729,7 +721,7 @@ func TestNestedScopes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			scRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s := scopes{anyio.NewCancelScope(), anyio.NewCancelScope(), anyio.NewCancelScope()}
 				if strings.HasPrefix(tc.name, "triple") {
 					s.inner.SetShield(true)
@@ -785,59 +777,57 @@ func (e *scEvent) Wait(ctx context.Context) error {
 // AnyIO's test_shielding: a shielded scope in a group cancelled meanwhile
 // completes its body; the next blocking call outside it fails.
 func TestShielding(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		scRun(t, func(ctx context.Context) error {
-			var innerDone, outerDone bool
-			inner := anyio.MoveOnAfter(10*time.Second, anyio.Shielded())
-			var tgScope *anyio.CancelScope
-			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-				tgScope = tg.CancelScope()
-				tg.StartSoon(func(ctx context.Context) error {
-					if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-						return err
-					}
-					tg.CancelScope().Cancel()
-					return nil
-				}, anyio.TaskName("canceller"))
-				if !inner.Shield() {
-					t.Errorf("MoveOnAfter(..., Shielded()).Shield() = false, want true")
-				}
-				if err := inner.Run(ctx, func(ctx context.Context) error {
-					if err := anyio.Sleep(ctx, 100*time.Millisecond); err != nil {
-						return err
-					}
-					innerDone = true
-					return nil
-				}); err != nil {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		var innerDone, outerDone bool
+		inner := anyio.MoveOnAfter(10*time.Second, anyio.Shielded())
+		var tgScope *anyio.CancelScope
+		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tgScope = tg.CancelScope()
+			tg.StartSoon(func(ctx context.Context) error {
+				if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
 					return err
 				}
-				if err := anyio.Sleep(ctx, time.Second); err != nil {
-					return err
-				}
-				outerDone = true
+				tg.CancelScope().Cancel()
 				return nil
-			})
-			if err != nil {
-				t.Errorf("WithTaskGroup: got %v, want nil", err)
+			}, anyio.TaskName("canceller"))
+			if !inner.Shield() {
+				t.Errorf("MoveOnAfter(..., Shielded()).Shield() = false, want true")
 			}
-			if !innerDone || outerDone {
-				t.Errorf("shielded sleep completed = %v, outer sleep completed = %v; want true, false", innerDone, outerDone)
+			if err := inner.Run(ctx, func(ctx context.Context) error {
+				if err := anyio.Sleep(ctx, 100*time.Millisecond); err != nil {
+					return err
+				}
+				innerDone = true
+				return nil
+			}); err != nil {
+				return err
 			}
-			if !tgScope.CancelCalled() {
-				t.Errorf("group scope CancelCalled() = false, want true")
+			if err := anyio.Sleep(ctx, time.Second); err != nil {
+				return err
 			}
-			if inner.CancelCalled() || inner.CancelledCaught() {
-				t.Errorf("shielded scope CancelCalled()=%v CancelledCaught()=%v, want false, false", inner.CancelCalled(), inner.CancelledCaught())
-			}
+			outerDone = true
 			return nil
 		})
+		if err != nil {
+			t.Errorf("WithTaskGroup: got %v, want nil", err)
+		}
+		if !innerDone || outerDone {
+			t.Errorf("shielded sleep completed = %v, outer sleep completed = %v; want true, false", innerDone, outerDone)
+		}
+		if !tgScope.CancelCalled() {
+			t.Errorf("group scope CancelCalled() = false, want true")
+		}
+		if inner.CancelCalled() || inner.CancelledCaught() {
+			t.Errorf("shielded scope CancelCalled()=%v CancelledCaught()=%v, want false, false", inner.CancelCalled(), inner.CancelledCaught())
+		}
+		return nil
 	})
 }
 
 // AnyIO's test_cancel_from_shielded_scope: inside a shield the task sees no
 // deadline and no pending cancellation; outside it, it does, level-triggered.
 func TestCancelFromShieldedScope(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			err := anyio.NewCancelScope(anyio.Shielded()).Run(ctx, func(ctx context.Context) error {
 				tg.CancelScope().Cancel()
@@ -871,7 +861,7 @@ func TestCancelFromShieldedScope(t *testing.T) {
 // AnyIO's test_cancel_shielded_scope: a shield does not protect a scope from
 // its own cancellation.
 func TestCancelShieldedScope(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope(anyio.Shielded())
 		err := scope.Run(ctx, func(ctx context.Context) error {
 			if !scope.Shield() {
@@ -896,7 +886,7 @@ func TestCancelShieldedScope(t *testing.T) {
 // AnyIO's test_shielded_cleanup_after_cancel: a shielded scope entered in a
 // cancelled scope runs clean-up code uncancelled.
 func TestShieldedCleanupAfterCancel(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		outer := anyio.NewCancelScope()
 		err := outer.Run(ctx, func(ctx context.Context) error {
 			outer.Cancel()
@@ -938,7 +928,7 @@ func TestShieldedCleanupAfterCancel(t *testing.T) {
 // it after the scope was cancelled does not revive its context.
 func TestSetShieldAfterEntering(t *testing.T) {
 	t.Run("raise, then lower", func(t *testing.T) {
-		scRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			outer := anyio.NewCancelScope()
 			inner := anyio.NewCancelScope()
 			err := outer.Run(ctx, func(ctx context.Context) error {
@@ -968,7 +958,7 @@ func TestSetShieldAfterEntering(t *testing.T) {
 		})
 	})
 	t.Run("lower under an already cancelled parent", func(t *testing.T) {
-		scRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			outer := anyio.NewCancelScope()
 			return outer.Run(ctx, func(ctx context.Context) error {
 				outer.Cancel()
@@ -991,7 +981,7 @@ func TestSetShieldAfterEntering(t *testing.T) {
 		})
 	})
 	t.Run("raise after cancellation does not revive", func(t *testing.T) {
-		scRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			outer := anyio.NewCancelScope()
 			return outer.Run(ctx, func(ctx context.Context) error {
 				inner := anyio.NewCancelScope()
@@ -1027,57 +1017,55 @@ func TestSetShieldAfterEntering(t *testing.T) {
 // AnyIO's test_shielding_mutate: a started task raises its shield, survives
 // the group's cancellation, then lowers it and is cancelled.
 func TestShieldingMutate(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		scRun(t, func(ctx context.Context) error {
-			var completed atomic.Bool
-			var lastErr atomic.Value
-			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-				_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[struct{}]) error {
-					scope := anyio.NewCancelScope()
-					err := scope.Run(ctx, func(ctx context.Context) error {
-						if err := anyio.Sleep(ctx, 100*time.Millisecond); err != nil {
-							return err
-						}
-						scope.SetShield(true)
-						st.Started(struct{}{})
-						if err := anyio.Sleep(ctx, 100*time.Millisecond); err != nil {
-							return err
-						}
-						completed.Store(true)
-						scope.SetShield(false)
-						err := anyio.Sleep(ctx, time.Second)
-						lastErr.Store(fmt.Sprint(err))
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		var completed atomic.Bool
+		var lastErr atomic.Value
+		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[struct{}]) error {
+				scope := anyio.NewCancelScope()
+				err := scope.Run(ctx, func(ctx context.Context) error {
+					if err := anyio.Sleep(ctx, 100*time.Millisecond); err != nil {
 						return err
-					})
-					if err == nil {
-						t.Errorf("task: got past the scope, want a cancellation")
 					}
+					scope.SetShield(true)
+					st.Started(struct{}{})
+					if err := anyio.Sleep(ctx, 100*time.Millisecond); err != nil {
+						return err
+					}
+					completed.Store(true)
+					scope.SetShield(false)
+					err := anyio.Sleep(ctx, time.Second)
+					lastErr.Store(fmt.Sprint(err))
 					return err
 				})
-				if err != nil {
-					return err
+				if err == nil {
+					t.Errorf("task: got past the scope, want a cancellation")
 				}
-				tg.CancelScope().Cancel()
-				return nil
+				return err
 			})
 			if err != nil {
-				t.Errorf("WithTaskGroup: got %v, want nil", err)
+				return err
 			}
-			if !completed.Load() {
-				t.Errorf("the shielded sleep did not complete")
-			}
-			if s, _ := lastErr.Load().(string); !strings.Contains(s, "cancel") {
-				t.Errorf("the sleep after lowering the shield: got %q, want a cancellation", s)
-			}
+			tg.CancelScope().Cancel()
 			return nil
 		})
+		if err != nil {
+			t.Errorf("WithTaskGroup: got %v, want nil", err)
+		}
+		if !completed.Load() {
+			t.Errorf("the shielded sleep did not complete")
+		}
+		if s, _ := lastErr.Load().(string); !strings.Contains(s, "cancel") {
+			t.Errorf("the sleep after lowering the shield: got %q, want a cancellation", s)
+		}
+		return nil
 	})
 }
 
 // AnyIO's test_shielding_immediate_scope_cancelled: a shielded scope can be
 // cancelled by another task.
 func TestShieldedScopeCancelledByOtherTask(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope(anyio.Shielded())
 		var completed bool
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -1107,7 +1095,7 @@ func TestShieldedScopeCancelledByOtherTask(t *testing.T) {
 // reaches the children of a group inside it even while the group's host sits
 // in a shielded scope.
 func TestCancelChildWhenHostIsShielded(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var cancelled scEvent
 		parent := anyio.NewCancelScope()
 		err := parent.Run(ctx, func(ctx context.Context) error {
@@ -1139,7 +1127,7 @@ func TestCancelChildWhenHostIsShielded(t *testing.T) {
 // started keeps the cancellation of the Start caller's scope out; the
 // cancellation arrives at the first checkpoint after the shield.
 func TestCancelShieldingStart(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var resume scEvent
 		var shieldedErr, afterErr atomic.Value
 		outer := anyio.NewCancelScope()
@@ -1182,7 +1170,7 @@ func TestCancelShieldingStart(t *testing.T) {
 // in an anyio wait (no busy loop): WaitAllTasksBlocked returns, and DumpTasks
 // and GetRunningTasks show it waiting with no pending cancellation.
 func TestShieldedWaiterIsParked(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		childScope := anyio.NewCancelScope(anyio.Shielded())
 		var childErr error
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -1296,6 +1284,8 @@ func TestForeignContextParents(t *testing.T) {
 		}
 	})
 	t.Run("WithTimeout parent", func(t *testing.T) {
+		// Plain contexts, no Run: a bare synctest bubble for the virtual
+		// clock.
 		synctest.Test(t, func(t *testing.T) {
 			parent, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -1326,6 +1316,8 @@ func TestForeignContextParents(t *testing.T) {
 		})
 	})
 	t.Run("task group under WithTimeout parent", func(t *testing.T) {
+		// A plain parent, no Run: a bare synctest bubble for the virtual
+		// clock.
 		synctest.Test(t, func(t *testing.T) {
 			parent, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -1409,6 +1401,8 @@ func TestForeignContextHTTPRequest(t *testing.T) {
 // Standard contexts derived from a scope's context follow it: they are
 // cancelled with it, see its deadline, and context.AfterFunc fires.
 func TestScopeContextInterop(t *testing.T) {
+	// A scope on a plain context, no Run: a bare synctest bubble for the
+	// virtual clock.
 	synctest.Test(t, func(t *testing.T) {
 		scope := anyio.NewCancelScope()
 		_ = scope.Run(context.Background(), func(ctx context.Context) error {
@@ -1474,7 +1468,7 @@ func TestScopeContextDoneAfterExit(t *testing.T) {
 // AnyIO's test_single_cancellation_exc: a group cancelled from an outer
 // scope passes on one cancellation error, not a group of them.
 func TestOuterCancelGivesSingleCancellation(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		outer := anyio.NewCancelScope()
 		var groupErr error
 		err := outer.Run(ctx, func(ctx context.Context) error {
@@ -1504,7 +1498,7 @@ func TestOuterCancelGivesSingleCancellation(t *testing.T) {
 // AnyIO's test_cancelled_parent: a scope inside a task of a cancelled group
 // does not swallow the group's cancellation, so the code after it never runs.
 func TestCancelledParent(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
@@ -1534,7 +1528,7 @@ func TestCancelledParent(t *testing.T) {
 // cancelled scope whose tasks meet no cancellation reports nothing; a group
 // whose join has to wait for a cancelled child reports the cancellation.
 func TestTaskGroupInCancelledScope(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope()
 		return scope.Run(ctx, func(ctx context.Context) error {
 			scope.Cancel()
@@ -1556,7 +1550,7 @@ func TestTaskGroupInCancelledScope(t *testing.T) {
 // AnyIO's test_cancel_twice: the same task can be cancelled by two groups in
 // a row.
 func TestCancelTwice(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for i := range 2 {
 			reached := false
 			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -1601,7 +1595,7 @@ func TestScopeOptions(t *testing.T) {
 // The methods of a scope are safe to call from many goroutines at once while
 // its body runs (run with -race).
 func TestCancelScopeConcurrentUse(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope()
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -1646,7 +1640,7 @@ func TestCancelScopeConcurrentUse(t *testing.T) {
 // A panic in a scope's body goes through Run; the scope is left on the way
 // (its context is done and the task is back in its outer scope).
 func TestCancelScopeBodyPanics(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope()
 		var inner context.Context
 		func() {
