@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestLimiterBadInit(t *testing.T) {
@@ -35,7 +36,7 @@ func TestLimiterZeroTokens(t *testing.T) {
 }
 
 func TestLimiterBorrow(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)
 		check := func(when string, avail, borrowed int) {
 			t.Helper()
@@ -58,7 +59,7 @@ func TestLimiterBorrow(t *testing.T) {
 
 // With one token, never two tasks hold it at once (AnyIO's test_limit).
 func TestLimiterLimit(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		value := 0
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -89,7 +90,7 @@ func TestLimiterLimit(t *testing.T) {
 }
 
 func TestLimiterBorrowTwice(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -119,7 +120,7 @@ func TestLimiterBorrowTwice(t *testing.T) {
 }
 
 func TestLimiterBadRelease(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.Release(ctx); err == nil || !strings.Contains(err.Error(), "isn't holding any of this CapacityLimiter's tokens") {
 			t.Errorf("Release by a non-borrower = %v, want an 'isn't holding' error", err)
@@ -141,7 +142,7 @@ func TestLimiterBadRelease(t *testing.T) {
 func TestLimiterIncreaseTokens(t *testing.T) {
 	l := anyio.NewCapacityLimiter(1)
 	var ev1, ev2 anyio.Event
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				if err := ev1.Wait(ctx); err != nil {
@@ -179,7 +180,7 @@ func TestLimiterIncreaseTokens(t *testing.T) {
 
 // Raising the total by n hands n tokens to waiters at once, before they run.
 func TestLimiterRaiseWakesThatMany(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -225,7 +226,7 @@ func TestLimiterRaiseWakesThatMany(t *testing.T) {
 // Lowering the total takes no token back: borrowers finish, and waiters get
 // in once fewer than the new total are borrowed.
 func TestLimiterLowerLetsBorrowersFinish(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)
 		for _, b := range []string{"a", "b"} {
 			if err := l.TryAcquireOnBehalfOf(b); err != nil {
@@ -273,7 +274,7 @@ func TestLimiterStatistics(t *testing.T) {
 	if st := l.Statistics(); st.TotalTokens != 1 || st.BorrowedTokens != 0 || st.TasksWaiting != 0 || len(st.Borrowers) != 0 {
 		t.Errorf("Statistics of a new limiter = %+v", st)
 	}
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := l.Acquire(ctx); err != nil {
 				return err
@@ -330,7 +331,7 @@ func TestLimiterStatistics(t *testing.T) {
 // Waiters get tokens in the order in which they began to wait (AnyIO's
 // test_ordered_queue).
 func TestLimiterOrderedQueue(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		var results []int
 		var ev anyio.Event
@@ -367,7 +368,7 @@ func TestLimiterOrderedQueue(t *testing.T) {
 
 // AnyIO's test_increase_tokens_lets_others_acquire.
 func TestLimiterIncreaseTokensLetsOthersAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		entered := []*anyio.Event{anyio.NewEvent(), anyio.NewEvent(), anyio.NewEvent()}
 		var cont anyio.Event
@@ -452,7 +453,7 @@ func TestLimiterUnlimited(t *testing.T) {
 // A waiter cancelled while it waits is skipped: the next one gets the token
 // (AnyIO's test_acquire_cancelled, regression #947).
 func TestLimiterAcquireCancelled(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -486,7 +487,7 @@ func TestLimiterAcquireCancelled(t *testing.T) {
 }
 
 func TestLimiterTryAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.TryAcquire(ctx); err != nil {
 			return err
@@ -521,7 +522,7 @@ func TestLimiterTryAcquire(t *testing.T) {
 // TryAcquire gets ErrWouldBlock and cannot oversubscribe (AnyIO bug #1170).
 func TestLimiterNoOversubscribe(t *testing.T) {
 	l := anyio.NewCapacityLimiter(1)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if err := l.TryAcquireOnBehalfOf("A"); err != nil {
 			return err
 		}
@@ -556,7 +557,7 @@ func TestLimiterNoOversubscribe(t *testing.T) {
 // the next waiter.
 func TestLimiterHandOffToCancelledWaiter(t *testing.T) {
 	oneProc(t)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.TryAcquireOnBehalfOf("A"); err != nil {
 			return err
@@ -597,7 +598,7 @@ func TestLimiterHandOffToCancelledWaiter(t *testing.T) {
 // Bad borrowers and totals are errors that say what was wrong; a plain
 // context has no task to borrow for.
 func TestLimiterBadInput(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		type withSlice struct{ s []int }
 		for _, tc := range []struct {
@@ -646,7 +647,7 @@ func TestLimiterBadInput(t *testing.T) {
 
 // A borrower that waits for a token cannot wait a second time.
 func TestLimiterBorrowerWaitingTwice(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(0)
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := startParked(ctx, tg, func(ctx context.Context) error { return l.AcquireOnBehalfOf(ctx, "x") }); err != nil {
@@ -666,7 +667,7 @@ func TestLimiterBorrowerWaitingTwice(t *testing.T) {
 // Two goroutines of one task (a bare go statement shares its task) that wait
 // for a token: the first gets it, the second the error of a second Acquire.
 func TestLimiterOneTaskWaitingTwice(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(0)
 		res := make(chan error, 2)
 		for range 2 {
@@ -694,7 +695,7 @@ func TestLimiterOneTaskWaitingTwice(t *testing.T) {
 
 // Any comparable value can borrow, an error value too.
 func TestLimiterErrorBorrower(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.TryAcquireOnBehalfOf("a"); err != nil {
 			return err

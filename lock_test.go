@@ -11,22 +11,13 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
-// syncTestTimeout bounds every synchronization test: a deadlock fails the
-// test instead of hanging it.
+// syncTestTimeout bounds the waits of the tests that run outside any Run
+// (anyiotest.Run bounds the others): a deadlock fails the test instead of
+// hanging it.
 const syncTestTimeout = 20 * time.Second
-
-// runSync runs body as the root task of a Run and fails t on an error.
-func runSync(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
-		return anyio.FailAfter(syncTestTimeout).Run(ctx, body)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // withGroup runs body with a task group under ctx.
 func withGroup(ctx context.Context, body func(ctx context.Context, tg *anyio.TaskGroup) error) error {
@@ -110,7 +101,7 @@ func isCancel(err error) bool { return errors.Is(err, anyio.ErrCancelled) }
 func TestLockAcquireRelease(t *testing.T) {
 	var l anyio.Lock
 	var results []string
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := l.Acquire(ctx); err != nil {
 				return err
@@ -145,7 +136,7 @@ func TestLockAcquireRelease(t *testing.T) {
 }
 
 func TestLockTryAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewLock()
 		if err := l.TryAcquire(ctx); err != nil {
 			t.Fatalf("TryAcquire of a free lock = %v, want nil", err)
@@ -177,7 +168,7 @@ func TestLockAcquireTwice(t *testing.T) {
 				name += "/FastAcquire"
 			}
 			t.Run(name, func(t *testing.T) {
-				runSync(t, func(ctx context.Context) error {
+				anyiotest.Run(t, func(ctx context.Context) error {
 					var opts []anyio.LockOption
 					if fast {
 						opts = append(opts, anyio.FastAcquire())
@@ -211,7 +202,7 @@ func TestLockAcquireTwice(t *testing.T) {
 }
 
 func TestLockReleaseErrors(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.Release(ctx); err == nil || !strings.Contains(err.Error(), "not held") {
 			t.Errorf("Release of a free lock = %v, want a 'not held' error", err)
@@ -246,7 +237,7 @@ func TestLockCancelDuringAcquire(t *testing.T) {
 		t.Run(map[bool]string{false: "releaselast", true: "releasefirst"}[releaseFirst], func(t *testing.T) {
 			var l anyio.Lock
 			acquired := false
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					if err := l.Acquire(ctx); err != nil {
 						return err
@@ -290,7 +281,7 @@ func TestLockCancelDuringAcquire(t *testing.T) {
 // A waiter cancelled before the lock is released is skipped: the lock stays
 // free for the next Acquire (AnyIO's test_cancelled_after_acquire).
 func TestLockCancelledBeforeHandOff(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.TryAcquire(ctx); err != nil {
 			return err
@@ -322,7 +313,7 @@ func TestLockCancelledBeforeHandOff(t *testing.T) {
 // the next waiter (AnyIO's test_cancel_after_release, with a second waiter).
 func TestLockHandOffToCancelledWaiter(t *testing.T) {
 	oneProc(t)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -377,7 +368,7 @@ func TestLockStatistics(t *testing.T) {
 	if st := l.Statistics(); st.Locked || st.Owner != nil || st.TasksWaiting != 0 {
 		t.Errorf("Statistics of a new lock outside a Run = %+v", st)
 	}
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := l.Acquire(ctx); err != nil {
 				return err
@@ -415,7 +406,7 @@ func TestLockStatistics(t *testing.T) {
 // Release hands the lock to the first waiter at once: it is the owner before
 // it runs (AnyIO's test_owner_after_release).
 func TestLockOwnerAfterRelease(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		ev := anyio.NewEvent()
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -457,7 +448,7 @@ func TestLockOwnerAfterRelease(t *testing.T) {
 
 // Waiters acquire the lock in the order in which they started to wait.
 func TestLockFIFO(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		var order []int
 		if err := l.Acquire(ctx); err != nil {
@@ -494,7 +485,7 @@ func TestLockFIFO(t *testing.T) {
 func TestLockAcquireInCancelledScope(t *testing.T) {
 	for _, fast := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "FastAcquire"}[fast], func(t *testing.T) {
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				var opts []anyio.LockOption
 				if fast {
 					opts = append(opts, anyio.FastAcquire())
@@ -551,7 +542,7 @@ func TestLockPlainContext(t *testing.T) {
 		pollUntil(t, func() bool { return l.Statistics().TasksWaiting == i+1 })
 	}
 	// A task may release a lock held through a plain context: it has no owner.
-	runSync(t, func(ctx context.Context) error { return l.Release(ctx) })
+	anyiotest.Run(t, func(ctx context.Context) error { return l.Release(ctx) })
 	wg.Wait()
 	close(order)
 	var got []int

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // A task holding a primitive is cancelled while it waits inside its critical
@@ -42,7 +43,7 @@ func TestPortSyncHolderCancelledHandsOver(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.make()
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					holder, res1, err := inScope(ctx, tg, func(ctx context.Context) error {
 						if err := p.acquire(ctx); err != nil {
@@ -102,7 +103,7 @@ func TestPortSyncHolderCancelledHandsOver(t *testing.T) {
 // the case with a second waiter).
 func TestPortSyncLockCancelAfterRelease(t *testing.T) {
 	oneProc(t)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.TryAcquire(ctx); err != nil {
 			return err
@@ -148,7 +149,7 @@ func TestPortSyncConditionOutsideRun(t *testing.T) {
 	if st := c.Statistics(); st.TasksWaiting != 0 || st.LockStatistics.Locked || st.LockStatistics.Owner != nil || st.LockStatistics.TasksWaiting != 0 {
 		t.Fatalf("Statistics of a new Condition outside a Run = %+v", st)
 	}
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if err := c.Acquire(ctx); err != nil {
 			return err
 		}
@@ -157,9 +158,6 @@ func TestPortSyncConditionOutsideRun(t *testing.T) {
 		}
 		return c.Release(ctx)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if c.Locked() {
 		t.Error("Condition still locked after the Run")
 	}
@@ -180,7 +178,7 @@ func TestPortSyncLimiterOutsideRun(t *testing.T) {
 	if st := l.Statistics(); st.TotalTokens != 2 || st.BorrowedTokens != 0 || len(st.Borrowers) != 0 || st.TasksWaiting != 0 {
 		t.Errorf("Statistics outside a Run = %+v, want 2 tokens, none borrowed, nobody waiting", st)
 	}
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if err := l.Acquire(ctx); err != nil {
 			return err
 		}
@@ -189,9 +187,6 @@ func TestPortSyncLimiterOutsideRun(t *testing.T) {
 		}
 		return l.Release(ctx)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if b := l.BorrowedTokens(); b != 0 {
 		t.Errorf("BorrowedTokens after the Run = %d, want 0", b)
 	}
