@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // Once both handles are closed, each reports its own closing: a send fails
@@ -91,7 +92,7 @@ func TestPortMemorySendToCancelledReceiver(t *testing.T) {
 // arrives on. The parked Receive must not get an item.
 func portWithCancelledReceiver(t *testing.T, size int, body func(ctx context.Context, tg *anyio.TaskGroup, send *anyio.MemoryObjectSendStream[string], rs *anyio.MemoryObjectReceiveStream[string], scope *anyio.CancelScope, res <-chan error) error) {
 	t.Helper()
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, rs := anyio.NewMemoryObjectStream[string](size)
 		defer send.Close(ctx)
 		defer rs.Close(ctx)

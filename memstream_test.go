@@ -6,22 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
-
-// runStreams runs fn as the root task of a Run and fails t on its error. The
-// timeout is a safety net against a hang, never a synchronisation.
-func runStreams(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := anyio.Run(ctx, fn); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // streamPanics fails t unless f panics with a message containing want.
 func streamPanics(t *testing.T, want string, f func()) {
@@ -48,7 +37,7 @@ func TestMemoryNegativeMaxBuffer(t *testing.T) {
 }
 
 func TestMemoryReceiveThenSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -83,7 +72,7 @@ func TestMemoryReceiveThenSend(t *testing.T) {
 }
 
 func TestMemoryReceiveThenTrySend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -121,7 +110,7 @@ func TestMemoryReceiveThenTrySend(t *testing.T) {
 }
 
 func TestMemorySendThenTryReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -139,7 +128,7 @@ func TestMemorySendThenTryReceive(t *testing.T) {
 }
 
 func TestMemorySendUnblockedAfterTryReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](1)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -187,7 +176,7 @@ func TestMemoryTrySendThenTryReceive(t *testing.T) {
 }
 
 func TestMemoryIterate(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer recv.Close(ctx)
 		var got []string
@@ -276,7 +265,7 @@ func TestMemoryReceiveSendClosedReceiveStream(t *testing.T) {
 }
 
 func TestMemoryCancelReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -300,7 +289,7 @@ func TestMemoryCancelReceive(t *testing.T) {
 }
 
 func TestMemoryCancelSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -356,7 +345,7 @@ func TestMemoryCloneClosed(t *testing.T) {
 }
 
 func TestMemoryCloseSendWhileReceiving(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](1)
 		defer recv.Close(ctx)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -378,7 +367,7 @@ func TestMemoryCloseSendWhileReceiving(t *testing.T) {
 }
 
 func TestMemoryCloseReceiveWhileSending(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[*int](0)
 		defer send.Close(ctx)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -398,7 +387,7 @@ func TestMemoryCloseReceiveWhileSending(t *testing.T) {
 }
 
 func TestMemoryCloseWakesOwnWaiters(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](0)
 		recv2 := recv.Clone()
 		send2 := send.Clone()
@@ -499,7 +488,7 @@ func TestMemoryCloseIdempotent(t *testing.T) {
 }
 
 func TestMemoryReceiveWhenCancelled(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -535,7 +524,7 @@ func TestMemoryReceiveWhenCancelled(t *testing.T) {
 }
 
 func TestMemorySendWhenCancelled(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -567,7 +556,7 @@ func TestMemorySendWhenCancelled(t *testing.T) {
 }
 
 func TestMemoryCancelDuringReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -609,7 +598,7 @@ func TestMemoryCancelDuringReceive(t *testing.T) {
 }
 
 func TestMemoryCancelDuringReceiveBuffered(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](1)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -642,7 +631,7 @@ func TestMemoryCancelDuringReceiveBuffered(t *testing.T) {
 }
 
 func TestMemoryCloseReceiveAfterSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -663,7 +652,7 @@ func TestMemoryCloseReceiveAfterSend(t *testing.T) {
 }
 
 func TestMemoryStatistics(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[struct{}](1)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -758,7 +747,7 @@ func TestMemoryUnbounded(t *testing.T) {
 }
 
 func TestMemoryFIFO(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -858,37 +847,32 @@ func TestMemoryZeroAllocsSteadyState(t *testing.T) {
 func TestMemoryVirtualTime(t *testing.T) {
 	// Waits on a memory object stream are channel waits: inside a synctest
 	// bubble, an hour-long timeout passes in no wall time.
-	synctest.Test(t, func(t *testing.T) {
-		err := anyio.Run(context.Background(), func(ctx context.Context) error {
-			send, recv := anyio.NewMemoryObjectStream[int](0)
-			defer send.Close(ctx)
-			defer recv.Close(ctx)
-			start := time.Now()
-			err := anyio.FailAfter(time.Hour).Run(ctx, func(ctx context.Context) error {
-				_, err := recv.Receive(ctx)
-				return err
-			})
-			if !errors.Is(err, anyio.ErrTimeout) {
-				t.Errorf("Receive under FailAfter(1h) = %v, want ErrTimeout", err)
-			}
-			if d := time.Since(start); d != time.Hour {
-				t.Errorf("virtual time passed = %v, want 1h", d)
-			}
-			return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-				tg.StartSoon(func(ctx context.Context) error {
-					if err := anyio.Sleep(ctx, time.Minute); err != nil {
-						return err
-					}
-					return send.Send(ctx, 42)
-				})
-				if v, err := recv.Receive(ctx); v != 42 || err != nil {
-					t.Errorf("Receive = %d, %v", v, err)
-				}
-				return nil
-			})
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		send, recv := anyio.NewMemoryObjectStream[int](0)
+		defer send.Close(ctx)
+		defer recv.Close(ctx)
+		start := time.Now()
+		err := anyio.FailAfter(time.Hour).Run(ctx, func(ctx context.Context) error {
+			_, err := recv.Receive(ctx)
+			return err
 		})
-		if err != nil {
-			t.Fatal(err)
+		if !errors.Is(err, anyio.ErrTimeout) {
+			t.Errorf("Receive under FailAfter(1h) = %v, want ErrTimeout", err)
 		}
+		if d := time.Since(start); d != time.Hour {
+			t.Errorf("virtual time passed = %v, want 1h", d)
+		}
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error {
+				if err := anyio.Sleep(ctx, time.Minute); err != nil {
+					return err
+				}
+				return send.Send(ctx, 42)
+			})
+			if v, err := recv.Receive(ctx); v != 42 || err != nil {
+				t.Errorf("Receive = %d, %v", v, err)
+			}
+			return nil
+		})
 	})
 }
