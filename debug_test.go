@@ -474,6 +474,46 @@ func TestWaitAllTasksBlockedCancelledTask(t *testing.T) {
 	})
 }
 
+// AnyIO's test_wait_all_tasks_blocked_cancelled_task with an anyio.Event as
+// in the original (TestWaitAllTasksBlockedCancelledTask uses a scope-based
+// event): a task whose Event.Wait is cancelled before it starts is never
+// blocked, so WaitAllTasksBlocked returns only after it has gone on.
+func TestWaitAllTasksBlockedCancelledEventWait(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var done atomic.Bool
+		var waitErr atomic.Value
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[struct{}]) error {
+				st.Started(struct{}{})
+				scope := anyio.MoveOnAfter(-1)
+				err := scope.Run(ctx, func(ctx context.Context) error {
+					err := anyio.NewEvent().Wait(ctx)
+					waitErr.Store(err != nil && errors.Is(err, anyio.ErrCancelled))
+					return err
+				})
+				if err != nil || !scope.CancelledCaught() {
+					t.Errorf("MoveOnAfter(-1) Run: got %v, CancelledCaught=%v; want nil, true", err, scope.CancelledCaught())
+				}
+				done.Store(true)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+				return err
+			}
+			if !done.Load() {
+				t.Errorf("WaitAllTasksBlocked returned before the self-cancelling task finished")
+			}
+			if v, _ := waitErr.Load().(bool); !v {
+				t.Errorf("Event.Wait in a scope past its deadline: want a cancellation error")
+			}
+			return nil
+		})
+	})
+}
+
 // Tasks whose waits were just ended by a cancellation are not blocked:
 // WaitAllTasksBlocked after a Cancel returns only once they have reacted.
 func TestWaitAllTasksBlockedAfterCancel(t *testing.T) {

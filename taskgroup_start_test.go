@@ -328,6 +328,61 @@ func TestStartCancelCallerWhileWaiting(t *testing.T) {
 	})
 }
 
+// AnyIO's test_start_native_host_cancelled with a native cancellation: the
+// Go counterpart of cancelling the asyncio task that waits in start() is
+// cancelling the plain context it passed to Start. The child, not started
+// yet, is cancelled with it; Start returns that cancellation; the target
+// group goes on unharmed.
+func TestStartNativeHostCancelled(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var started, finished atomic.Bool
+		var startErr, childErr error
+		var tgScope *anyio.CancelScope
+		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tgScope = tg.CancelScope()
+			callerCtx, cancelCaller := context.WithCancel(ctx)
+			defer cancelCaller()
+			tg.StartSoon(func(ctx context.Context) error {
+				if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+					return err
+				}
+				cancelCaller()
+				return nil
+			}, anyio.TaskName("native canceller"))
+			_, startErr = anyio.Start(callerCtx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
+				started.Store(true)
+				childErr = anyio.Sleep(ctx, time.Hour)
+				if childErr != nil {
+					return childErr
+				}
+				finished.Store(true)
+				st.Started(1)
+				return nil
+			})
+			if ctx.Err() != nil {
+				t.Errorf("the group's body context is cancelled after the Start caller's native cancellation")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("WithTaskGroup: got %v, want nil", err)
+		}
+		if !started.Load() || finished.Load() {
+			t.Errorf("child: started %v finished %v, want started and not finished", started.Load(), finished.Load())
+		}
+		if !errors.Is(childErr, context.Canceled) || !errors.Is(childErr, anyio.ErrCancelled) {
+			t.Errorf("the child's Sleep: got %v, want the caller's native cancellation", childErr)
+		}
+		if !errors.Is(startErr, context.Canceled) || !errors.Is(startErr, anyio.ErrCancelled) {
+			t.Errorf("Start: got %v, want a cancellation matching context.Canceled", startErr)
+		}
+		if tgScope.CancelCalled() {
+			t.Errorf("the target group's scope was cancelled; want only the Start caller's context")
+		}
+		return nil
+	})
+}
+
 // TestStartParentID: before Started the child's parent is the Start caller,
 // after Started it is the group's host (AnyIO's test_start_parent_id).
 func TestStartParentID(t *testing.T) {
