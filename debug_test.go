@@ -624,6 +624,27 @@ func TestWaitAllTasksBlockedTwoCallers(t *testing.T) {
 	})
 }
 
+// WaitAllTasksBlocked works in a bubble and does not advance the clock.
+func TestVirtualWaitAllTasksBlocked(t *testing.T) {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		start := time.Now()
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			for range 3 {
+				tg.StartSoon(func(ctx context.Context) error { return anyio.Sleep(ctx, time.Hour) })
+			}
+			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+				return err
+			}
+			if got := time.Since(start); got != 0 {
+				t.Errorf("WaitAllTasksBlocked took %v of virtual time, want 0", got)
+			}
+			synctest.Wait()
+			tg.CancelScope().Cancel()
+			return nil
+		})
+	})
+}
+
 // DumpTasks shows the task tree: names, what each task waits on (with the
 // time left for a sleep), the state of each group's scope, and pending
 // cancellations.
