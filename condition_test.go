@@ -479,3 +479,24 @@ func TestConditionWaitInCancelledScope(t *testing.T) {
 		return c.Release(ctx)
 	})
 }
+
+// A Condition made outside any Run reports an unlocked, unwaited state and
+// then works inside a Run. AnyIO's TestCondition::test_instantiate_outside_event_loop.
+func TestConditionOutsideRun(t *testing.T) {
+	c := anyio.NewCondition(nil)
+	if st := c.Statistics(); st.TasksWaiting != 0 || st.LockStatistics.Locked || st.LockStatistics.Owner != nil || st.LockStatistics.TasksWaiting != 0 {
+		t.Fatalf("Statistics of a new Condition outside a Run = %+v", st)
+	}
+	anyiotest.Run(t, func(ctx context.Context) error {
+		if err := c.Acquire(ctx); err != nil {
+			return err
+		}
+		if owner := c.Statistics().LockStatistics.Owner; !c.Locked() || owner == nil || owner.ID != anyio.GetCurrentTask(ctx).ID {
+			t.Errorf("after Acquire in a Run: Locked %v, owner %v, want held by the current task", c.Locked(), owner)
+		}
+		return c.Release(ctx)
+	})
+	if c.Locked() {
+		t.Error("Condition still locked after the Run")
+	}
+}

@@ -35,6 +35,78 @@ func TestLimiterZeroTokens(t *testing.T) {
 	}
 }
 
+// A CapacityLimiter made, and resized, outside any Run keeps the new total
+// and works inside a Run. AnyIO's
+// TestCapacityLimiter::test_instantiate_outside_event_loop (its TypeError
+// checks have no Go counterpart: the total is an int).
+func TestLimiterOutsideRun(t *testing.T) {
+	l := anyio.NewCapacityLimiter(1)
+	if err := l.SetTotalTokens(2); err != nil {
+		t.Fatalf("SetTotalTokens(2) outside a Run = %v", err)
+	}
+	if tot, b := l.TotalTokens(), l.BorrowedTokens(); tot != 2 || b != 0 {
+		t.Errorf("TotalTokens, BorrowedTokens = %d, %d, want 2, 0", tot, b)
+	}
+	if st := l.Statistics(); st.TotalTokens != 2 || st.BorrowedTokens != 0 || len(st.Borrowers) != 0 || st.TasksWaiting != 0 {
+		t.Errorf("Statistics outside a Run = %+v, want 2 tokens, none borrowed, nobody waiting", st)
+	}
+	anyiotest.Run(t, func(ctx context.Context) error {
+		if err := l.Acquire(ctx); err != nil {
+			return err
+		}
+		if b, a := l.BorrowedTokens(), l.AvailableTokens(); b != 1 || a != 1 {
+			t.Errorf("in a Run after Acquire: borrowed, available = %d, %d, want 1, 1", b, a)
+		}
+		return l.Release(ctx)
+	})
+	if b := l.BorrowedTokens(); b != 0 {
+		t.Errorf("BorrowedTokens after the Run = %d, want 0", b)
+	}
+}
+
+// Lowering the total of a limiter to zero outside a Run is allowed, and so is
+// making one with zero tokens. AnyIO's
+// TestCapacityLimiter::test_zero_tokens_outside_event_loop.
+func TestLimiterZeroTokensOutsideRun(t *testing.T) {
+	l := anyio.NewCapacityLimiter(1)
+	if err := l.SetTotalTokens(0); err != nil {
+		t.Fatalf("SetTotalTokens(0) = %v, want nil", err)
+	}
+	if n := l.TotalTokens(); n != 0 {
+		t.Errorf("TotalTokens() after SetTotalTokens(0) = %d, want 0", n)
+	}
+	if err := l.TryAcquireOnBehalfOf("x"); !errors.Is(err, anyio.ErrWouldBlock) {
+		t.Errorf("TryAcquireOnBehalfOf with zero tokens = %v, want ErrWouldBlock", err)
+	}
+	if n := anyio.NewCapacityLimiter(0).TotalTokens(); n != 0 {
+		t.Errorf("NewCapacityLimiter(0).TotalTokens() = %d, want 0", n)
+	}
+}
+
+// An unlimited total is accepted by the constructor and by SetTotalTokens
+// outside a Run. AnyIO's TestCapacityLimiter::test_float_infinity_outside_event_loop
+// (anyio.Unlimited is Go's math.inf).
+func TestLimiterUnlimitedOutsideRun(t *testing.T) {
+	if n := anyio.NewCapacityLimiter(anyio.Unlimited).TotalTokens(); n != anyio.Unlimited {
+		t.Errorf("NewCapacityLimiter(Unlimited).TotalTokens() = %d, want Unlimited", n)
+	}
+	l := anyio.NewCapacityLimiter(1)
+	if err := l.SetTotalTokens(anyio.Unlimited); err != nil {
+		t.Fatalf("SetTotalTokens(Unlimited) = %v, want nil", err)
+	}
+	if n := l.TotalTokens(); n != anyio.Unlimited {
+		t.Errorf("TotalTokens() after SetTotalTokens(Unlimited) = %d, want Unlimited", n)
+	}
+	for _, b := range []string{"a", "b", "c"} {
+		if err := l.TryAcquireOnBehalfOf(b); err != nil {
+			t.Errorf("TryAcquireOnBehalfOf(%s) of an unlimited limiter = %v", b, err)
+		}
+	}
+	if a := l.AvailableTokens(); a != anyio.Unlimited-3 {
+		t.Errorf("AvailableTokens() = %d, want Unlimited-3", a)
+	}
+}
+
 func TestLimiterBorrow(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)

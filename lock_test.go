@@ -363,6 +363,135 @@ func TestLockHandOffToCancelledWaiter(t *testing.T) {
 	})
 }
 
+// A task holding a primitive is cancelled while it waits inside its critical
+// section; releasing on the way out hands the primitive to the task queued
+// behind it, which must get it instead of deadlocking. AnyIO's
+// TestLock::test_asyncio_deadlock, TestSemaphore::test_asyncio_deadlock and
+// TestCapacityLimiter::test_asyncio_deadlock (AnyIO #398), with an anyio
+// cancel scope in place of a native asyncio cancellation.
+func TestHolderCancelledHandsOver(t *testing.T) {
+	type prim struct {
+		acquire, release func(ctx context.Context) error
+		free             func() bool
+	}
+	for _, tc := range []struct {
+		name string
+		make func() prim
+	}{
+		{"Lock", func() prim {
+			l := anyio.NewLock()
+			return prim{l.Acquire, l.Release, func() bool { return !l.Locked() }}
+		}},
+		{"Semaphore", func() prim {
+			s := anyio.NewSemaphore(1)
+			return prim{s.Acquire, func(context.Context) error { return s.Release() }, func() bool { return s.Value() == 1 }}
+		}},
+		{"CapacityLimiter", func() prim {
+			l := anyio.NewCapacityLimiter(1)
+			return prim{l.Acquire, l.Release, func() bool { return l.BorrowedTokens() == 0 }}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.make()
+			anyiotest.Run(t, func(ctx context.Context) error {
+				err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+					holder, res1, err := inScope(ctx, tg, func(ctx context.Context) error {
+						if err := p.acquire(ctx); err != nil {
+							return err
+						}
+						err := anyio.SleepForever(ctx)
+						if rerr := p.release(ctx); rerr != nil {
+							t.Errorf("release by the cancelled holder = %v", rerr)
+						}
+						return err
+					})
+					if err != nil {
+						return err
+					}
+					got := make(chan error, 1)
+					err = startParked(ctx, tg, func(ctx context.Context) error {
+						err := p.acquire(ctx)
+						got <- err
+						if err != nil {
+							return err
+						}
+						return p.release(ctx)
+					})
+					if err != nil {
+						return err
+					}
+					select {
+					case err := <-got:
+						t.Errorf("the second task acquired (%v) while the first held the primitive", err)
+					default:
+					}
+					holder.Cancel()
+					if err := recv(t, ctx, res1); !isCancel(err) {
+						t.Errorf("the holder's wait = %v, want a cancellation error", err)
+					}
+					if err := recv(t, ctx, got); err != nil {
+						t.Errorf("acquire of the task queued behind the cancelled holder = %v, want nil", err)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if !p.free() {
+					t.Error("the primitive is still held at the end")
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// The lock handed to the only waiter at the moment its scope is cancelled is
+// released again by the failed Acquire: the lock ends free, with no owner and
+// nobody waiting, and can be taken at once. AnyIO's
+// TestLock::test_cancel_after_release (TestLockHandOffToCancelledWaiter covers
+// the case with a second waiter).
+func TestLockCancelAfterRelease(t *testing.T) {
+	oneProc(t)
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var l anyio.Lock
+		if err := l.TryAcquire(ctx); err != nil {
+			return err
+		}
+		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			scope := anyio.NewCancelScope()
+			res := make(chan error, 1)
+			err := startParked(ctx, tg, func(ctx context.Context) error {
+				return scope.Run(ctx, func(ctx context.Context) error {
+					res <- l.Acquire(ctx)
+					return nil
+				})
+			}, anyio.TaskName("task1"))
+			if err != nil {
+				return err
+			}
+			if err := l.Release(ctx); err != nil {
+				return err
+			}
+			scope.Cancel()
+			if owner := l.Statistics().Owner; owner == nil || owner.Name != "task1" {
+				t.Errorf("owner right after Release = %v, want task1 (the lock was handed over)", owner)
+			}
+			if err := recv(t, ctx, res); !isCancel(err) {
+				t.Errorf("Acquire cancelled as it was handed the lock = %v, want a cancellation error", err)
+			}
+			if st := l.Statistics(); st.Locked || st.Owner != nil || st.TasksWaiting != 0 {
+				t.Errorf("Statistics after the cancelled Acquire = %+v, want a free lock, nobody waiting", st)
+			}
+			if err := l.TryAcquire(ctx); err != nil {
+				t.Errorf("TryAcquire after the cancelled Acquire = %v, want nil", err)
+				return nil
+			}
+			return l.Release(ctx)
+		})
+	})
+}
+
 func TestLockStatistics(t *testing.T) {
 	var l anyio.Lock
 	if st := l.Statistics(); st.Locked || st.Owner != nil || st.TasksWaiting != 0 {
