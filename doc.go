@@ -46,6 +46,16 @@
 // passed; a task that fails before that fails the caller of Start, not the
 // group.
 //
+// Tasks that produce a value are started with CreateTask, whose handle any
+// task can Wait on, or run together with Gather (results in argument order),
+// AMap (a function over an iter.Seq, with an optional Limit on how many calls
+// run at once) or AsCompleted (handles in the order the tasks finish). A
+// CreateTask task belongs to the group it was started in; the other three
+// open a task group of their own. Either way the first failure cancels the
+// rest, as above.
+//
+//	sizes, err := anyio.Gather(ctx, lookup("a"), lookup("b"), lookup("c"))
+//
 // # Cancel scopes
 //
 // A CancelScope is a region of code that can be cancelled as a whole.
@@ -148,6 +158,8 @@
 //
 //   - Running: [Run], [WithBackend], [GetAllBackends].
 //   - Tasks: [WithTaskGroup], [TaskGroup], [Start], [TaskStatus], [TaskName].
+//   - Task results: [CreateTask], [TaskHandle], [TaskStatusCode], [Gather],
+//     [AMap], [Limit], [AsCompleted], [Future].
 //   - Cancellation and time: [CancelScope], [NewCancelScope], [Deadline],
 //     [Shielded], [MoveOnAfter], [MoveOnAt], [FailAfter], [FailAt],
 //     [CurrentEffectiveDeadline], [Sleep], [SleepUntil], [SleepForever],
@@ -178,6 +190,8 @@
 //     [UnixDatagramSocketOption], [AddrInfoOption]), so an option that means
 //     nothing to a function does not compile.
 //   - Package lowlevel: checkpoints and run variables.
+//   - Package functools: an LRU cache with one computation per key at a
+//     time, and Reduce.
 //   - Packages streams/buffered, streams/text, streams/stapled,
 //     streams/file and streams/tlsstream: the stream wrappers.
 //   - Package anyiotest: test helpers (stream conformance suites, a

@@ -281,3 +281,58 @@ func (e *DelimiterNotFoundError) Error() string {
 
 // Is reports whether target is ErrDelimiterNotFound.
 func (e *DelimiterNotFoundError) Is(target error) bool { return target == ErrDelimiterNotFound }
+
+// The errors of task handles (CreateTask, AsCompleted), futures and the
+// concurrency helpers (Gather, AMap, AsCompleted).
+var (
+	// ErrTaskNotFinished is returned by TaskHandle.Result while the task
+	// runs (AnyIO's TaskNotFinished).
+	ErrTaskNotFinished = errors.New("anyio: the task has not finished yet; Wait for it")
+
+	// ErrTaskCancelled is returned by TaskHandle.Wait and Result when the
+	// task ended in a cancellation (its handle's Cancel, or its group's), and
+	// by Gather and AMap when a function returned a cancellation error that
+	// nothing else explains (AnyIO's TaskCancelled). It does not match
+	// ErrCancelled: the waiter itself was not cancelled.
+	ErrTaskCancelled = errors.New("anyio: the task was cancelled")
+
+	// ErrFutureNotFinished is returned by Future.Result while the future has
+	// no result yet (AnyIO's FutureNotFinished).
+	ErrFutureNotFinished = errors.New("anyio: the future has not finished yet; Wait for it")
+
+	// ErrFutureAlreadyFinished is returned by Future.SetResult and SetError
+	// when the future already has a result or an error: a future is set
+	// once (AnyIO's FutureAlreadyFinished).
+	ErrFutureAlreadyFinished = errors.New("anyio: the future has already finished; a future is set only once")
+
+	// ErrFutureCancelled is returned by Future.Wait and Result for a
+	// cancelled future, and by SetResult and SetError once it was cancelled
+	// (AnyIO's FutureCancelled). It does not match ErrCancelled.
+	ErrFutureCancelled = errors.New("anyio: the future was cancelled")
+
+	// ErrFutureFailed is matched by the error that Future.Wait and Result
+	// return for a future given an error with SetError; that error matches
+	// the one given as well (AnyIO's FutureFailed).
+	ErrFutureFailed = errors.New("anyio: the future failed")
+
+	// ErrNoFunctions is returned by AsCompleted when it is given no
+	// function to run.
+	ErrNoFunctions = errors.New("anyio: AsCompleted needs at least one function to run")
+)
+
+// TaskFailedError is returned by TaskHandle.Wait and Result when the task
+// returned an error other than a cancellation, or panicked (AnyIO's
+// TaskFailed). Task is the task's name; Err is what it returned (a
+// *PanicError for a panic, a *GoexitError for runtime.Goexit), and
+// errors.Is and errors.As see it through Unwrap.
+type TaskFailedError struct {
+	Task string
+	Err  error
+}
+
+func (e *TaskFailedError) Error() string {
+	return fmt.Sprintf("anyio: task %s failed: %v", e.Task, e.Err)
+}
+
+// Unwrap returns the task's error.
+func (e *TaskFailedError) Unwrap() error { return e.Err }

@@ -14,7 +14,7 @@ type TaskGroup struct {
 }
 
 // TaskOption configures a task started in a task group ([TaskGroup.StartSoon],
-// [Start]): [TaskName]. A nil TaskOption is ignored.
+// [Start], [CreateTask]): [TaskName]. A nil TaskOption is ignored.
 type TaskOption interface{ applyTask(*taskConfig) }
 
 type taskConfig struct{ name string }

@@ -54,6 +54,16 @@ func TestTour(t *testing.T) {
 		`client 1 over tcp (TLS 1.3): sent "hello from client 1", got "HELLO FROM CLIENT 1"`,
 		`client 2 over unix (TLS 1.3): sent "hello from client 2", got "HELLO FROM CLIENT 2"`,
 		`client 3 over tcp (TLS 1.3): sent "hello from client 3", got "HELLO FROM CLIENT 3"`,
+		"Gather: db.internal=10.0.0.5, cache.internal=10.0.0.7, api.internal=10.0.0.9",
+		"mirror-us answered after 10ms",
+		"mirror-eu answered after 20ms",
+		"mirror-mars: gave up (anyio: cancelled",
+		"timeout: true, after 2 replies",
+		"depth 0: /\n",
+		"depth 1: /docs /blog /about\n",
+		"depth 2: /docs/tasks /docs/streams /blog/2024 /blog/2025\n",
+		"depth 3: /docs/tls\n",
+		"crawled 9 pages; never more than 2 fetches at once: true",
 	)
 	for _, w := range want {
 		if !strings.Contains(got, w) {
