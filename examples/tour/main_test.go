@@ -64,6 +64,11 @@ func TestTour(t *testing.T) {
 		"depth 2: /docs/tasks /docs/streams /blog/2024 /blog/2025\n",
 		"depth 3: /docs/tls\n",
 		"crawled 9 pages; never more than 2 fetches at once: true",
+		"Walk found 9 paths:",
+		"internal/db/db_test.go (11 bytes)",
+		`Rglob("*.go"): internal/db/db.go, internal/db/db_test.go, main.go`,
+		"a walk stopped after 2 paths: nothing to close",
+		"after Close in a cancelled scope, the directory exists: false",
 	)
 	for _, w := range want {
 		if !strings.Contains(got, w) {
