@@ -52,7 +52,7 @@ func Enter[T any](p *BlockingPortal, scoped func(ctx context.Context, body func(
 	var once sync.Once
 	var exitErr error
 	exit = func() error {
-		if p.isOwnGoroutine() {
+		if inPortalTask() {
 			return ErrPortalTask
 		}
 		once.Do(func() {

@@ -171,9 +171,9 @@ func StartTask[T, S any](p *BlockingPortal, fn func(ctx context.Context, status 
 		// started, and which reports its result to the future only, so
 		// that it never fails the group.
 		v, err := anyio.Start(ctx, p.tg, func(ctx context.Context, status *anyio.TaskStatus[S]) error {
-			id := p.enter()
-			defer p.leave(id)
-			f.runIn(ctx, func(ctx context.Context) (T, error) { return fn(ctx, status) })
+			portalFrame(ctx, func(ctx context.Context) {
+				f.runIn(ctx, func(ctx context.Context) (T, error) { return fn(ctx, status) })
+			})
 			return nil
 		}, opts...)
 		res <- started{v, err}

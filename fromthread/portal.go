@@ -33,9 +33,8 @@ type BlockingPortal struct {
 	stopEv *anyio.Event
 
 	mu       sync.Mutex
-	stopped  bool           // no more functions are accepted
-	finished bool           // the portal's task group has returned
-	own      map[uint64]int // goroutines running the portal's tasks
+	stopped  bool // no more functions are accepted
+	finished bool // the portal's task group has returned
 
 	owner *portalRun // set for a portal of StartBlockingPortal
 }
@@ -63,7 +62,7 @@ func NewBlockingPortal(ctx context.Context, body func(ctx context.Context, p *Bl
 
 func newPortal(ctx context.Context, body func(ctx context.Context, p *BlockingPortal) error, owner *portalRun) error {
 	return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-		p := &BlockingPortal{tg: tg, run: core.RunOf(ctx), stopEv: anyio.NewEvent(), own: map[uint64]int{}}
+		p := &BlockingPortal{tg: tg, run: core.RunOf(ctx), stopEv: anyio.NewEvent()}
 		return p.host(ctx, body, owner)
 	})
 }
@@ -72,15 +71,15 @@ func newPortal(ctx context.Context, body func(ctx context.Context, p *BlockingPo
 // group, and stops the portal when the body returns.
 func (p *BlockingPortal) host(ctx context.Context, body func(ctx context.Context, p *BlockingPortal) error, owner *portalRun) error {
 	p.owner = owner
-	id := p.enter()
 	defer func() {
-		p.leave(id)
 		p.mu.Lock()
 		p.markStoppedLocked()
 		p.finished = true // WithTaskGroup's join and exit follow
 		p.mu.Unlock()
 	}()
-	return body(ctx, p)
+	var err error
+	portalFrame(ctx, func(ctx context.Context) { err = body(ctx, p) })
+	return err
 }
 
 // StartBlockingPortal starts an anyio.Run in a new goroutine, with a portal
@@ -167,8 +166,9 @@ func (p *BlockingPortal) Stop(ctx context.Context, cancelRemaining bool) error {
 	return p.owner.err
 }
 
-// inside reports whether ctx or the calling goroutine belongs to the
-// portal's own Run, where waiting for the Run to end would never return.
+// inside reports whether ctx belongs to the portal's own Run, where waiting
+// for the Run to end would never return, or the caller runs a portal's
+// task (whose portal it cannot tell).
 func (p *BlockingPortal) inside(ctx context.Context) bool {
 	if r := core.RunOf(ctx); r != nil && r == p.run {
 		return true
@@ -176,43 +176,18 @@ func (p *BlockingPortal) inside(ctx context.Context) bool {
 	if l := hostcall.Of(ctx); l != nil && l.Host() != nil && l.Host().Run() == p.run {
 		return true
 	}
-	return p.isOwnGoroutine()
-}
-
-// enter records that the calling goroutine runs one of the portal's tasks.
-func (p *BlockingPortal) enter() uint64 {
-	id := goid()
-	p.mu.Lock()
-	p.own[id]++
-	p.mu.Unlock()
-	return id
-}
-
-func (p *BlockingPortal) leave(id uint64) {
-	p.mu.Lock()
-	if p.own[id]--; p.own[id] == 0 {
-		delete(p.own, id)
-	}
-	p.mu.Unlock()
-}
-
-func (p *BlockingPortal) isOwnGoroutine() bool {
-	id := goid()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.own[id] > 0
+	return inPortalTask()
 }
 
 // spawn starts fn as a task of the portal's group, named after name unless
 // opts name it. It fails if the portal is stopped or the caller is one of
 // its tasks.
 func (p *BlockingPortal) spawn(fn func(ctx context.Context), name string, opts []anyio.TaskOption) error {
-	id := goid()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.own[id] > 0 {
+	if inPortalTask() {
 		return ErrPortalTask
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.stopped {
 		return ErrPortalNotRunning
 	}
@@ -220,9 +195,7 @@ func (p *BlockingPortal) spawn(fn func(ctx context.Context), name string, opts [
 		opts = append([]anyio.TaskOption{anyio.TaskName(name)}, opts...)
 	}
 	p.tg.StartSoon(func(ctx context.Context) error {
-		id := p.enter()
-		defer p.leave(id)
-		fn(ctx)
+		portalFrame(ctx, fn)
 		return nil
 	}, opts...)
 	return nil

@@ -1,0 +1,178 @@
+package toprocess
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/internal/core"
+	"github.com/anyio-go/anyio/lowlevel"
+)
+
+var (
+	defaultLimiter = lowlevel.NewRunVar[*anyio.CapacityLimiter]("toprocess.current_default_process_limiter")
+	runPool        = lowlevel.NewRunVar[*pool]("toprocess.worker_pool")
+	// makeMu makes the first lookup of a Run's limiter and pool atomic.
+	makeMu sync.Mutex
+	// foreign holds what calls with a context of no Run share.
+	foreign struct {
+		sync.Mutex
+		limiter *anyio.CapacityLimiter
+		pool    *pool
+	}
+)
+
+// CurrentDefaultProcessLimiter returns the capacity limiter that bounds the
+// worker processes of RunSync calls given no [Limiter] (AnyIO's
+// to_process.current_default_process_limiter). Each anyio.Run has its own,
+// made on first use with as many tokens as the machine has CPUs
+// (runtime.NumCPU). Contexts that belong to no Run share one process-wide
+// limiter.
+func CurrentDefaultProcessLimiter(ctx context.Context) *anyio.CapacityLimiter {
+	if l, err := defaultLimiter.Get(ctx); err == nil {
+		return l
+	}
+	if core.RunOf(ctx) == nil {
+		foreign.Lock()
+		defer foreign.Unlock()
+		if foreign.limiter == nil {
+			foreign.limiter = anyio.NewCapacityLimiter(runtime.NumCPU())
+		}
+		return foreign.limiter
+	}
+	makeMu.Lock()
+	defer makeMu.Unlock()
+	if l, err := defaultLimiter.Get(ctx); err == nil {
+		return l
+	}
+	l := anyio.NewCapacityLimiter(runtime.NumCPU())
+	defaultLimiter.Set(ctx, l)
+	return l
+}
+
+// pool holds the worker processes of one Run.
+type pool struct {
+	mu     sync.Mutex
+	idle   []*worker // most recently used last
+	live   int       // workers started and not yet reaped
+	closed bool      // the Run has ended
+}
+
+// poolOf returns the pool of ctx's Run, made on first use (its workers stop
+// when the Run ends), or the process-wide one for a context of no Run.
+func poolOf(ctx context.Context) *pool {
+	if p, err := runPool.Get(ctx); err == nil {
+		return p
+	}
+	r := core.RunOf(ctx)
+	if r == nil {
+		foreign.Lock()
+		defer foreign.Unlock()
+		if foreign.pool == nil {
+			foreign.pool = &pool{}
+		}
+		return foreign.pool
+	}
+	makeMu.Lock()
+	defer makeMu.Unlock()
+	if p, err := runPool.Get(ctx); err == nil {
+		return p
+	}
+	p := &pool{}
+	if !r.AtFinish(p.close) {
+		p.closed = true
+	}
+	runPool.Set(ctx, p)
+	return p
+}
+
+// get returns the most recently used idle worker that is alive, or starts
+// one.
+func (p *pool) get(ctx context.Context) (*worker, error) {
+	p.mu.Lock()
+	for len(p.idle) > 0 {
+		w := p.idle[len(p.idle)-1]
+		p.idle[len(p.idle)-1] = nil
+		p.idle = p.idle[:len(p.idle)-1]
+		w.idleGen++ // its idle timer no longer applies
+		w.idleTimer.Stop()
+		if !w.isDead() {
+			p.mu.Unlock()
+			return w, nil
+		}
+	}
+	p.live++
+	p.mu.Unlock()
+	return startWorker(ctx, p.exited)
+}
+
+func (p *pool) exited() {
+	p.mu.Lock()
+	p.live--
+	p.mu.Unlock()
+}
+
+// put makes w idle again after a call, unless it died (or its Run ended).
+func (p *pool) put(w *worker) {
+	if w.isDead() {
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		w.stop()
+		return
+	}
+	w.idleGen++
+	gen := w.idleGen
+	p.idle = append(p.idle, w)
+	w.idleTimer = time.AfterFunc(maxIdle, func() { p.expire(w, gen) })
+	p.mu.Unlock()
+}
+
+// expire stops w if it has been idle since its idle time started.
+func (p *pool) expire(w *worker, gen uint64) {
+	p.mu.Lock()
+	if w.idleGen != gen {
+		p.mu.Unlock()
+		return
+	}
+	for i, x := range p.idle {
+		if x == w {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			break
+		}
+	}
+	w.idleGen++
+	p.mu.Unlock()
+	w.stop()
+	if onExpire != nil {
+		<-w.dead
+		onExpire(w.pid)
+	}
+}
+
+// close stops the idle workers when the Run ends and waits until they have
+// exited; workers still busy stop when their call returns.
+func (p *pool) close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle, p.closed = nil, true
+	for _, w := range idle {
+		w.idleGen++
+		w.idleTimer.Stop()
+	}
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.stop()
+	}
+	for _, w := range idle {
+		select {
+		case <-w.dead:
+		case <-time.After(time.Second):
+			w.kill()
+		}
+	}
+}
