@@ -59,7 +59,7 @@ func WorkerDead(ctx context.Context, pid int) <-chan struct{} {
 	defer p.mu.Unlock()
 	for _, w := range p.idle {
 		if w.pid == pid {
-			return w.dead
+			return w.exited
 		}
 	}
 	panic("no idle worker with that PID")

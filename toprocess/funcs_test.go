@@ -21,6 +21,9 @@ import (
 type point struct{ X, Y int }
 
 var (
+	double = toprocess.Register("toprocess_test.double", func(ctx context.Context, n int) (int, error) {
+		return 2 * n, nil
+	})
 	getpid = toprocess.Register("toprocess_test.getpid", func(ctx context.Context, _ struct{}) (int, error) {
 		return os.Getpid(), nil
 	})

@@ -11,8 +11,12 @@ import (
 
 func TestMain(m *testing.M) {
 	toprocess.Init()
-	if os.Getenv(orphanParentEnv) != "" {
+	switch {
+	case os.Getenv(orphanParentEnv) != "":
 		orphanParent()
+		return
+	case os.Getenv(rawWorkerEnv) != "":
+		rawWorker()
 		return
 	}
 	goleak.VerifyTestMain(m)

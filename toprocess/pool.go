@@ -116,7 +116,7 @@ func (p *pool) exited() {
 
 // put makes w idle again after a call, unless it died (or its Run ended).
 func (p *pool) put(w *worker) {
-	if w.isDead() {
+	if w.broken || w.isDead() {
 		return
 	}
 	p.mu.Lock()
@@ -149,7 +149,7 @@ func (p *pool) expire(w *worker, gen uint64) {
 	p.mu.Unlock()
 	w.stop()
 	if onExpire != nil {
-		<-w.dead
+		<-w.exited
 		onExpire(w.pid)
 	}
 }
@@ -170,7 +170,7 @@ func (p *pool) close() {
 	}
 	for _, w := range idle {
 		select {
-		case <-w.dead:
+		case <-w.exited:
 		case <-time.After(time.Second):
 			w.kill()
 		}

@@ -25,11 +25,11 @@ import (
 // A worker is this same executable started again by RunSync, with the same
 // arguments and a marker in its environment: there Init serves calls of the
 // registered functions until its parent closes the pipe (it is done with the
-// worker, or it died), then exits the process without returning. A worker
-// ignores SIGINT (a terminal's Ctrl-C reaches the whole process group): its
-// parent decides when it ends. Its stdout and stderr are its parent's
-// (stderr passes through the parent, which keeps its end for
-// BrokenWorkerProcessError).
+// worker, or it died, also in the middle of a call), then exits the process
+// without returning. A worker ignores SIGINT (a terminal's Ctrl-C reaches
+// the whole process group): its parent decides when it ends. Its stdout is
+// its parent's; its stderr passes through its parent to the parent's
+// stderr, and the parent keeps the end of it for BrokenWorkerProcessError.
 func Init() {
 	if os.Getenv(envWorker) != "1" {
 		initCalled.Store(true)
@@ -47,60 +47,54 @@ func Init() {
 		fmt.Fprintln(os.Stderr, "anyio/toprocess: started as a worker process without its pipes")
 		os.Exit(2)
 	}
-	os.Exit(serve(in, out, func(code int) { os.Exit(code) }))
+	go watchParent(3)
+	os.Exit(serve(in, out))
 }
 
 // serve is a worker's loop: it says hello, then answers each call read from
-// in on out, one at a time. Requests are read in a goroutine of their own,
-// so that the end of in (the parent is gone) is seen at once, also during
-// a long call: serve then calls exit(0). A malformed request calls exit(2).
-// serve returns the exit code when it cannot write to out.
-func serve(in io.Reader, out io.Writer, exit func(code int)) int {
+// in on out, one at a time, until the end of in. It returns the process's
+// exit code: 0 at the end of in (or when out is gone), 2 for a malformed
+// request.
+func serve(in io.Reader, out io.Writer) int {
 	if _, err := out.Write(encodeHello(os.Getpid())); err != nil {
 		return 0 // the parent is gone already
 	}
-	calls := make(chan frame)
-	go func() {
-		br := bufio.NewReader(in)
-		for {
-			f, err := readFrame(br)
-			if err == io.EOF {
-				exit(0)
-				close(calls) // reached only where exit returns (tests)
-				return
-			}
-			if err == nil && f.kind != kindCall {
-				err = protocolErr("a request of kind %q", f.kind)
-			}
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "anyio/toprocess: worker process:", err)
-				exit(2)
-				close(calls)
-				return
-			}
-			calls <- f
+	br := bufio.NewReader(in)
+	for {
+		f, err := readFrame(br)
+		if err == io.EOF {
+			return 0
 		}
-	}()
-	for f := range calls {
-		if _, err := out.Write(answer(f.payload)); err != nil {
+		if err == nil && f.kind != kindCall {
+			err = protocolErr("a request of kind %q", f.kind)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "anyio/toprocess: worker process:", err)
+			return 2
+		}
+		ans, ok := answer(f.payload)
+		if !ok {
+			return 2
+		}
+		if _, err := out.Write(ans); err != nil {
 			return 0
 		}
 	}
-	return 0
 }
 
-// answer runs the call in payload and returns the frame that answers it.
-// A panic of the function is not recovered: it ends the worker, and its
-// parent reports the panic's message from stderr.
-func answer(payload []byte) []byte {
+// answer runs the call in payload and returns the frame that answers it,
+// or false for a malformed call. A panic of the function is not
+// recovered: it ends the worker, and its parent reports the panic's
+// message from stderr.
+func answer(payload []byte) ([]byte, bool) {
 	name, arg, err := parseCall(payload)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "anyio/toprocess: worker process:", err)
-		os.Exit(2)
+		return nil, false
 	}
 	h, ok := lookup(name)
 	if !ok {
-		return encodeError(codeUnknown, fmt.Sprintf("no function is registered as %q in the worker", name))
+		return encodeError(codeUnknown, fmt.Sprintf("no function is registered as %q in the worker", name)), true
 	}
 	var (
 		res  []byte
@@ -114,10 +108,10 @@ func answer(payload []byte) []byte {
 		return nil
 	})
 	if ferr != nil {
-		return encodeError(code, strings.ToValidUTF8(ferr.Error(), "\uFFFD"))
+		return encodeError(code, strings.ToValidUTF8(ferr.Error(), "\uFFFD")), true
 	}
 	if len(res) >= maxFrame {
-		return encodeError(codeEncodeRes, fmt.Sprintf("the result takes %d bytes, more than the limit of %d", len(res), maxFrame-1))
+		return encodeError(codeEncodeRes, fmt.Sprintf("the result takes %d bytes, more than the limit of %d", len(res), maxFrame-1)), true
 	}
-	return appendFrame(nil, kindResult, res)
+	return appendFrame(nil, kindResult, res), true
 }

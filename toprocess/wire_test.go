@@ -183,8 +183,7 @@ func TestServe(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	exited := make(chan int, 1)
-	served := make(chan int, 1)
-	go func() { served <- serve(inR, outW, func(code int) { exited <- code }) }()
+	go func() { exited <- serve(inR, outW) }()
 	br := bufio.NewReader(outR)
 	f, err := readFrame(br)
 	if err != nil || f.kind != kindHello {
@@ -229,7 +228,6 @@ func TestServe(t *testing.T) {
 	if code := <-exited; code != 0 {
 		t.Errorf("exit code at the end of the input = %d, want 0", code)
 	}
-	<-served
 	outW.Close()
 }
 
@@ -238,8 +236,7 @@ func TestServeMalformedRequest(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	exited := make(chan int, 1)
-	served := make(chan int, 1)
-	go func() { served <- serve(inR, outW, func(code int) { exited <- code }) }()
+	go func() { exited <- serve(inR, outW) }()
 	go func() { _, _ = io.Copy(io.Discard, outR) }()
 	if _, err := inW.Write(encodeHello(1)); err != nil {
 		t.Fatal(err)
@@ -247,7 +244,6 @@ func TestServeMalformedRequest(t *testing.T) {
 	if code := <-exited; code != 2 {
 		t.Errorf("exit code after a hello sent to the worker = %d, want 2", code)
 	}
-	<-served
 	inW.Close()
 	outW.Close()
 }

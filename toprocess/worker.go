@@ -69,24 +69,21 @@ func (e *BrokenWorkerProcessError) Error() string {
 // Unwrap returns Err.
 func (e *BrokenWorkerProcessError) Unwrap() error { return e.Err }
 
-// worker is a worker process, seen from its parent.
+// worker is a worker process, seen from its parent. One task at a time
+// uses it: it writes a call and reads the answer itself, so that an answer
+// reaches the waiting task with no goroutine in between.
 type worker struct {
 	cmd    *exec.Cmd
 	pid    int
 	reqW   *os.File // the worker's descriptor 3 is the other end
 	respR  *os.File // the worker's descriptor 4 is the other end
+	br     *bufio.Reader
 	stderr *tailWriter
+	onDead func() // runs once the process is reaped
 
-	resp     chan frame    // the frames read, one at a time
 	exited   chan struct{} // closed once the process is reaped
-	dead     chan struct{} // closed once reading has ended too
 	exitCode int           // set before exited closes
-	readErr  error         // set before dead closes
-	onDead   func()
-
-	mu     sync.Mutex
-	waiter *core.Task // the task waiting for the worker
-	parked bool       // it is parked (for WaitAllTasksBlocked)
+	broken   bool          // a call failed: the worker is of no use
 
 	// Guarded by the pool's mu: idleGen counts the times the worker went
 	// idle, idleTimer ends its idle time.
@@ -97,21 +94,23 @@ type worker struct {
 var waitInfo = &core.WaitInfo{What: "toprocess.RunSync"}
 
 // startWorker starts a worker process and waits until it is ready.
-// onDead runs once the worker process has ended and been reaped, before
-// anyone learns of it.
+// onDead runs once the worker process has ended and been reaped.
 func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 	exe, err := os.Executable()
 	if err != nil {
+		onDead()
 		return nil, fmt.Errorf("anyio/toprocess: cannot find this program's executable to start a worker: %w", err)
 	}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
+		onDead()
 		return nil, fmt.Errorf("anyio/toprocess: cannot start a worker process: %w", err)
 	}
 	respR, respW, err := os.Pipe()
 	if err != nil {
 		reqR.Close()
 		reqW.Close()
+		onDead()
 		return nil, fmt.Errorf("anyio/toprocess: cannot start a worker process: %w", err)
 	}
 	sink := stderrSink
@@ -119,9 +118,8 @@ func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 		sink = os.Stderr
 	}
 	w := &worker{
-		reqW: reqW, respR: respR, stderr: &tailWriter{dst: sink},
-		resp: make(chan frame, 1), exited: make(chan struct{}), dead: make(chan struct{}),
-		onDead: onDead,
+		reqW: reqW, respR: respR, br: bufio.NewReader(respR), stderr: &tailWriter{dst: sink},
+		onDead: onDead, exited: make(chan struct{}),
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Env = append(os.Environ(), envWorker+"=1")
@@ -144,11 +142,15 @@ func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 	}
 	w.pid = cmd.Process.Pid
 	go w.reap()
-	go w.read()
 
-	timeout := time.NewTimer(StartTimeout)
-	defer timeout.Stop()
-	f, err := w.await(ctx, true, timeout.C, "")
+	timeout := time.AfterFunc(StartTimeout, w.kill)
+	f, err := w.receive(ctx, true, "")
+	if !timeout.Stop() {
+		w.kill() // wait for the timer's kill
+		if err == nil || ctx.Err() == nil {
+			err = w.brokenErr("", fmt.Errorf("the worker was not ready within %v: is toprocess.Init the first line of main?", StartTimeout))
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -165,13 +167,15 @@ func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 	return w, nil
 }
 
-// reap waits for the process to end, then lets the reader drain what the
-// process wrote before it ended, but not wait for more (a grandchild may
-// hold the pipe).
+// reap waits for the process to end; then a read of its answers drains
+// what the process wrote before it ended, but waits no more (a grandchild
+// may hold the pipe).
 func (w *worker) reap() {
 	_ = w.cmd.Wait()
 	w.exitCode = exitCode(w.cmd.ProcessState)
 	_ = w.respR.SetReadDeadline(time.Now().Add(time.Second))
+	w.reqW.Close()
+	w.onDead()
 	close(w.exited)
 }
 
@@ -185,98 +189,53 @@ func exitCode(ps *os.ProcessState) int {
 	return ps.ExitCode()
 }
 
-// read reads the worker's frames and hands them to the waiting task, until
-// the worker's end of the pipe closes.
-func (w *worker) read() {
-	br := bufio.NewReader(w.respR)
-	for {
-		f, err := readFrame(br)
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				// Nonsense, or the process ended and its pipe stays
-				// open: it is of no use any more.
-				_ = w.cmd.Process.Kill()
-			}
-			select {
-			case <-w.exited:
-			case <-time.After(time.Second):
-				// Its end of the pipe closed, yet it runs on.
-				_ = w.cmd.Process.Kill()
-				<-w.exited
-			}
-			w.respR.Close()
-			w.reqW.Close()
-			if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			w.readErr = err
-			w.onDead()
-			w.handOff()
-			close(w.dead)
-			return
-		}
-		w.handOff()
-		w.resp <- f
-	}
-}
-
-// handOff counts the waiting task as running before it gets what it waits
-// for.
-func (w *worker) handOff() {
-	w.mu.Lock()
-	if w.parked {
-		w.waiter.Wake()
-		w.parked = false
-	}
-	w.mu.Unlock()
-}
-
-// await parks the task of ctx until the worker sends a frame or dies. With
-// cancellable, a cancellation of ctx kills the worker; timeout, if not nil,
-// does too.
-func (w *worker) await(ctx context.Context, cancellable bool, timeout <-chan time.Time, fn string) (frame, error) {
+// receive parks the task of ctx until it has read the worker's next frame.
+// With cancellable, a cancellation of ctx kills the worker. An error other
+// than the cancellation means that the worker is dead (and reaped): it is
+// a *BrokenWorkerProcessError.
+//
+// The task parks in a read of a pipe: between the answer's arrival and the
+// task's return from the read, WaitAllTasksBlocked may count it as blocked
+// still.
+func (w *worker) receive(ctx context.Context, cancellable bool, fn string) (frame, error) {
 	t := core.TaskOf(ctx)
-	var done <-chan struct{}
-	w.mu.Lock()
-	w.waiter = t
+	stop := func() bool { return true }
 	if cancellable {
-		done = ctx.Done()
-		t.ParkDone(done, waitInfo)
+		stop = context.AfterFunc(ctx, w.kill)
+		t.ParkDone(ctx.Done(), waitInfo)
 	} else {
 		t.Park(waitInfo)
 	}
-	w.parked = true
-	w.mu.Unlock()
-	defer func() {
-		w.mu.Lock()
-		w.parked = false
-		w.waiter = nil
-		w.mu.Unlock()
-		t.Unpark()
-	}()
-	select {
-	case f := <-w.resp:
-		return f, nil
-	case <-w.dead:
-		return frame{}, w.broken(fn, w.readErr)
-	case <-done:
+	f, err := readFrame(w.br)
+	t.Unpark()
+	if !stop() {
+		// Cancelled: the worker is being killed, whatever it answered.
 		w.kill()
+		w.broken = true
 		return frame{}, core.CancelErr(ctx)
-	case <-timeout:
-		return frame{}, w.breakOff(fn, fmt.Errorf("the worker was not ready within %v: is toprocess.Init the first line of main?", StartTimeout))
 	}
+	if err == nil {
+		return f, nil
+	}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		// Nonsense: the worker is of no use any more.
+		return frame{}, w.breakOff(fn, err)
+	}
+	// The process ended (or closed its end of the pipe: it will).
+	w.kill()
+	return frame{}, w.brokenErr(fn, io.ErrUnexpectedEOF)
 }
 
 // breakOff kills the worker for err and returns the error to report.
 func (w *worker) breakOff(fn string, err error) error {
 	w.kill()
-	return w.broken(fn, err)
+	return w.brokenErr(fn, err)
 }
 
 // kill kills the process and waits until it is reaped.
 func (w *worker) kill() {
 	_ = w.cmd.Process.Kill()
-	<-w.dead
+	<-w.exited
 }
 
 // stop asks an idle worker to exit: it exits once its request pipe closes.
@@ -284,15 +243,16 @@ func (w *worker) stop() { w.reqW.Close() }
 
 func (w *worker) isDead() bool {
 	select {
-	case <-w.dead:
+	case <-w.exited:
 		return true
 	default:
 		return false
 	}
 }
 
-// broken returns the error for a worker that died; it is dead.
-func (w *worker) broken(fn string, err error) error {
+// brokenErr returns the error for a worker that died; it is reaped.
+func (w *worker) brokenErr(fn string, err error) error {
+	w.broken = true
 	return &BrokenWorkerProcessError{Func: fn, PID: w.pid, ExitCode: w.exitCode, Stderr: w.stderr.tail(), Err: err}
 }
 
@@ -300,10 +260,9 @@ func (w *worker) broken(fn string, err error) error {
 func (w *worker) call(ctx context.Context, name string, arg []byte, cancellable bool) ([]byte, error) {
 	if _, err := w.reqW.Write(encodeCall(name, arg)); err != nil {
 		// The worker is gone: report what killed it.
-		w.kill()
-		return nil, w.broken(name, err)
+		return nil, w.breakOff(name, err)
 	}
-	f, err := w.await(ctx, cancellable, nil, name)
+	f, err := w.receive(ctx, cancellable, name)
 	if err != nil {
 		return nil, err
 	}
