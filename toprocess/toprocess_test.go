@@ -398,6 +398,12 @@ func TestDefaultProcessLimiter(t *testing.T) {
 	})
 }
 
+// lateFunc registers a function after Init has run (once per test binary:
+// a name is registered once).
+var lateFunc = sync.OnceValue(func() *toprocess.Func[int, int] {
+	return toprocess.Register("toprocess_test.late", func(ctx context.Context, n int) (int, error) { return n, nil })
+})
+
 // Unusable arguments and functions are errors before anything starts.
 func TestErrorsBeforeStart(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
@@ -408,8 +414,7 @@ func TestErrorsBeforeStart(t *testing.T) {
 		if _, err := zero.RunSync(ctx, 1); !errors.Is(err, toprocess.ErrNotRegistered) {
 			t.Errorf("RunSync of the zero Func = %v, want ErrNotRegistered", err)
 		}
-		late := toprocess.Register("toprocess_test.late", func(ctx context.Context, n int) (int, error) { return n, nil })
-		if _, err := late.RunSync(ctx, 1); !errors.Is(err, toprocess.ErrNotRegistered) || !strings.Contains(err.Error(), "after toprocess.Init") {
+		if _, err := lateFunc().RunSync(ctx, 1); !errors.Is(err, toprocess.ErrNotRegistered) || !strings.Contains(err.Error(), "after toprocess.Init") {
 			t.Errorf("RunSync of a Func registered after Init = %v, want ErrNotRegistered saying why", err)
 		}
 		if _, live := toprocess.PoolStats(ctx); live != 0 {
