@@ -92,6 +92,10 @@ var targets = []target{
 	{Name: "socket-cancel-p99", Pkg: ".", Anyio: "BenchmarkSocketCancelLatency/anyio", Raw: "BenchmarkSocketCancelLatency/raw", Metric: "p99-ns"},
 	{Name: "conn10k-memory", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "B/conn", Heavy: true, Benchtime: "1x"},
 	{Name: "conn10k-cancel", Pkg: ".", Anyio: "BenchmarkConn10k/anyio", Raw: "BenchmarkConn10k/raw", Metric: "cancel-ns", Heavy: true, Benchtime: "1x"},
+	{Name: "tothread-runsync", Pkg: "tothread", Anyio: "BenchmarkRunSync/anyio", Raw: "BenchmarkRunSync/raw", Cmp: "≤", Bound: 3},
+	{Name: "tothread-locked", Pkg: "tothread", Anyio: "BenchmarkRunSyncLocked/anyio", Raw: "BenchmarkRunSyncLocked/raw", Cmp: "≤", Bound: 1.5},
+	{Name: "toprocess-roundtrip", Pkg: "toprocess", Anyio: "BenchmarkRunSync/anyio", Raw: "BenchmarkRunSync/raw"},
+	{Name: "portal-call", Pkg: "fromthread", Anyio: "BenchmarkPortalCall/anyio", Raw: "BenchmarkPortalCall/raw"},
 }
 
 // A bench is one benchmark to run: what a round runs once.

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/toprocess"
 )
 
 // step is one numbered section of the tour.
@@ -44,9 +45,14 @@ var steps = []step{
 	{"Memory object streams: a pipeline with clones", pipeline},
 	{"CapacityLimiter: at most two downloads at once", limitDownloads},
 	{"A TLS echo server on two sockets (MultiListener)", tlsEchoServer},
+	{"Worker processes: a CPU-bound job with a progress line", processPool},
+	{"A synchronous function calls into the Run through a portal", portalFromSync},
 }
 
 func main() {
+	// In a worker process of toprocess (this program started again), Init
+	// serves calls and exits; here it returns at once.
+	toprocess.Init()
 	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "tour:", err)
 		os.Exit(1)

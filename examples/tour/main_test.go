@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/anyio-go/anyio/toprocess"
 )
 
 func TestMain(m *testing.M) {
+	toprocess.Init() // the tour starts worker processes: this binary again
 	goleak.VerifyTestMain(m)
 }
 
@@ -54,6 +57,11 @@ func TestTour(t *testing.T) {
 		`client 1 over tcp (TLS 1.3): sent "hello from client 1", got "HELLO FROM CLIENT 1"`,
 		`client 2 over unix (TLS 1.3): sent "hello from client 2", got "HELLO FROM CLIENT 2"`,
 		`client 3 over tcp (TLS 1.3): sent "hello from client 3", got "HELLO FROM CLIENT 3"`,
+		"progress: [#       ] 1/8 chunks",
+		"progress: [########] 8/8 chunks",
+		"primes below 400000: 33860, counted in worker processes (at most ",
+		"the synchronous function reported: 3 items, 600 bytes",
+		"Call from the portal's own task: anyio/fromthread: a portal function was called from one of the portal's own tasks",
 	)
 	for _, w := range want {
 		if !strings.Contains(got, w) {
