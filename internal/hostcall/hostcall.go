@@ -30,12 +30,13 @@ type Link struct {
 	host    *core.Task // nil for a foreign context
 
 	mu        sync.Mutex
+	wake      sync.Cond // on mu: the host waits here, in Wait
 	pending   []*request
-	parked    bool // the host is parked in Wait (guarded by mu)
+	parked    bool // the host is parked in Wait
 	finished  bool // the worker returned
+	ctxDone   bool // the host's context is done (watched with AbandonOnCancel only)
 	gone      bool // the host stopped waiting
 	abandoned bool // ... because its context was cancelled (AbandonOnCancel)
-	wake      chan struct{}
 
 	wctx workerCtx // the worker's context
 }
@@ -52,7 +53,8 @@ type request struct {
 // used in place (it is part of the caller's record of one worker call) and
 // must not be copied after Init.
 func (l *Link) Init(ctx context.Context) {
-	l.hostCtx, l.host, l.wake = ctx, core.TaskOf(ctx), make(chan struct{}, 1)
+	l.hostCtx, l.host = ctx, core.TaskOf(ctx)
+	l.wake.L = &l.mu
 	l.wctx = workerCtx{Context: ctx, l: l}
 }
 
@@ -68,10 +70,7 @@ func (l *Link) notifyLocked() {
 		l.host.Wake()
 		l.parked = false
 	}
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
+	l.wake.Signal()
 }
 
 // Finish records that the worker returned; the host's Wait returns.
@@ -89,16 +88,26 @@ func (l *Link) Finish() {
 // meanwhile. With abandon set, it also returns once the host's context is
 // done, and reports true: the worker is then on its own, and its later
 // calls fail with a cancellation error.
-//
-// start runs once the host is about to block, so that the worker (a new
-// goroutine) runs at once on the processor the host gives up.
 func (l *Link) Wait(abandon bool, info *core.WaitInfo, start func()) (abandoned bool) {
+	// The host waits on a condition variable that is part of the Link, so
+	// that a call allocates no channel; with AbandonOnCancel, the end of
+	// its context wakes it too.
 	var done <-chan struct{}
 	if abandon {
 		done = l.hostCtx.Done()
+		stop := context.AfterFunc(l.hostCtx, func() {
+			l.mu.Lock()
+			l.ctxDone = true
+			l.wake.Signal()
+			l.mu.Unlock()
+		})
+		defer stop()
 	}
+	// Started before the host takes the lock: a worker that finishes at
+	// once never waits for the host to let go of it.
+	start()
+	l.mu.Lock()
 	for {
-		l.mu.Lock()
 		if len(l.pending) > 0 {
 			reqs := l.pending
 			l.pending = nil
@@ -106,6 +115,7 @@ func (l *Link) Wait(abandon bool, info *core.WaitInfo, start func()) (abandoned 
 			for _, r := range reqs {
 				l.serve(r)
 			}
+			l.mu.Lock()
 			continue
 		}
 		if l.finished {
@@ -113,7 +123,7 @@ func (l *Link) Wait(abandon bool, info *core.WaitInfo, start func()) (abandoned 
 			l.mu.Unlock()
 			return false
 		}
-		if abandon && l.hostCtx.Err() != nil && start == nil {
+		if l.ctxDone {
 			l.abandonLocked()
 			l.mu.Unlock()
 			return true
@@ -124,22 +134,8 @@ func (l *Link) Wait(abandon bool, info *core.WaitInfo, start func()) (abandoned 
 			l.host.Park(info)
 		}
 		l.parked = true
-		l.mu.Unlock()
-		if start != nil {
-			start()
-			start = nil
-		}
-		if done == nil {
-			<-l.wake
-		} else {
-			select {
-			case <-l.wake:
-			case <-done:
-			}
-		}
-		l.mu.Lock()
+		l.wake.Wait()
 		l.parked = false
-		l.mu.Unlock()
 		l.host.Unpark()
 	}
 }
