@@ -12,7 +12,7 @@ import (
 )
 
 // BenchmarkTLSBulk measures one-way TLS throughput over loopback TCP with
-// 64 KiB sends and 64 KiB receive buffers: anyio's TLSStream over anyio's
+// 64 KiB sends and 64 KiB receive buffers: anyio's tlsstream.Stream over anyio's
 // TCP streams against crypto/tls's tls.Conn over net.Conn.
 func BenchmarkTLSBulk(b *testing.B) {
 	const chunk = 64 << 10
@@ -21,7 +21,7 @@ func BenchmarkTLSBulk(b *testing.B) {
 		b.SetBytes(chunk)
 		benchRun(b, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			ct, st := benchAnyioPair(b, ctx)
-			var s, c *tlsstream.TLSStream
+			var s, c *tlsstream.Stream
 			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, hs *anyio.TaskGroup) error {
 				hs.StartSoon(func(ctx context.Context) error {
 					var err error

@@ -24,28 +24,47 @@ type CancelScope struct {
 	fail bool
 }
 
-// ScopeOption configures a cancel scope.
-type ScopeOption func(*CancelScope)
+// ScopeOption configures [NewCancelScope]: [Deadline], [Shielded]. A nil
+// ScopeOption is ignored.
+type ScopeOption interface{ applyScope(*CancelScope) }
+
+// TimeoutOption configures the scopes that [MoveOnAfter], [MoveOnAt],
+// [FailAfter] and [FailAt] return: [Shielded] (their deadline is their
+// argument, so [Deadline] is no option of theirs). A nil TimeoutOption is
+// ignored.
+type TimeoutOption interface{ applyTimeout(*CancelScope) }
 
 // Deadline sets the scope's deadline: when the clock reaches it, the scope is
 // cancelled. A deadline in the past cancels the scope as soon as it is
 // entered. The zero time means no deadline (AnyIO's deadline=math.inf), as
 // it does for net.Conn.SetDeadline.
-func Deadline(t time.Time) ScopeOption {
-	return func(s *CancelScope) { s.s.SetOptions(t, !t.IsZero(), s.s.Shield()) }
+func Deadline(t time.Time) ScopeOption { return deadlineOption(t) }
+
+type deadlineOption time.Time
+
+func (o deadlineOption) applyScope(s *CancelScope) {
+	t := time.Time(o)
+	s.s.SetOptions(t, !t.IsZero(), s.s.Shield())
 }
+
+// ShieldedOption is the option made by [Shielded]. It serves
+// [NewCancelScope], [MoveOnAfter], [MoveOnAt], [FailAfter] and [FailAt].
+type ShieldedOption struct{}
 
 // Shielded makes the scope ignore cancellation from outside (its parents'
 // cancellation and deadlines); its own Cancel and deadline still apply.
-func Shielded() ScopeOption {
-	return func(s *CancelScope) { s.s.SetShield(true) }
-}
+func Shielded() ShieldedOption { return ShieldedOption{} }
+
+func (ShieldedOption) applyScope(s *CancelScope)   { s.s.SetShield(true) }
+func (ShieldedOption) applyTimeout(s *CancelScope) { s.s.SetShield(true) }
 
 // NewCancelScope returns a cancel scope that is not entered yet.
 func NewCancelScope(opts ...ScopeOption) *CancelScope {
 	s := &CancelScope{}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o.applyScope(s)
+		}
 	}
 	return s
 }
@@ -53,19 +72,21 @@ func NewCancelScope(opts ...ScopeOption) *CancelScope {
 // MoveOnAfter returns a scope that cancels its body d from now. The body's
 // cancellation is swallowed by Run, which returns nil: check
 // CancelledCaught to know whether the deadline cut the body short.
-func MoveOnAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
+func MoveOnAfter(d time.Duration, opts ...TimeoutOption) *CancelScope {
 	return MoveOnAt(time.Now().Add(d), opts...)
 }
 
 // MoveOnAt is MoveOnAfter with an absolute deadline (AnyIO 4.15's move_on_at).
 // The zero time means no deadline, as None does for move_on_at: the scope
 // then only cancels when Cancel is called.
-func MoveOnAt(t time.Time, opts ...ScopeOption) *CancelScope {
+func MoveOnAt(t time.Time, opts ...TimeoutOption) *CancelScope {
 	x := &deadlineScope{}
 	s := &x.CancelScope
 	s.s.UseDeadline(&x.dl)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o.applyTimeout(s)
+		}
 	}
 	s.s.SetOptions(t, !t.IsZero(), s.s.Shield())
 	return s
@@ -81,13 +102,22 @@ type deadlineScope struct {
 // FailAfter returns a scope that cancels its body d from now; when that
 // deadline cut the body short, Run returns ErrTimeout (which also matches
 // context.DeadlineExceeded) instead of nil.
-func FailAfter(d time.Duration, opts ...ScopeOption) *CancelScope {
+//
+// The timeout rule: Run returns ErrTimeout exactly when the scope swallowed
+// a cancellation and its own deadline, not Cancel, was the first reason it
+// had to cancel itself. So a scope cancelled by hand is no timeout even if
+// its deadline passes before the body meets the cancellation, and a
+// deadline that fired is a timeout even if SetDeadline moves it later
+// before the body meets the cancellation. (AnyIO instead compares the clock
+// with the deadline in force when the scope exits; the two rules differ
+// only in those two cases.)
+func FailAfter(d time.Duration, opts ...TimeoutOption) *CancelScope {
 	return FailAt(time.Now().Add(d), opts...)
 }
 
 // FailAt is FailAfter with an absolute deadline (AnyIO 4.15's fail_at).
 // The zero time means no deadline, as None does for fail_at.
-func FailAt(t time.Time, opts ...ScopeOption) *CancelScope {
+func FailAt(t time.Time, opts ...TimeoutOption) *CancelScope {
 	s := MoveOnAt(t, opts...)
 	s.fail = true
 	return s
@@ -97,12 +127,16 @@ func FailAt(t time.Time, opts ...ScopeOption) *CancelScope {
 // scope when body returns. A scope can be entered only once: Run panics if
 // the scope was entered before.
 //
-// body's error is returned, except a cancellation error that this scope
-// caused, which is swallowed (nil is returned, and CancelledCaught becomes
-// true). For a FailAfter/FailAt scope, a swallowed cancellation after the
-// deadline becomes ErrTimeout. A cancellation from outside (a parent scope or
-// a plain context) is never swallowed. If body panics, the scope is left and
-// the panic goes on.
+// body's error is returned, less the cancellation errors that this scope
+// swallows: when the scope cancelled itself (Cancel or its deadline) and no
+// cancellation from outside is visible through its shield, every
+// cancellation error is removed from what body returned, through nested
+// *ExceptionGroups (a group left empty is dropped), and CancelledCaught
+// becomes true. A cancellation from outside (a parent scope or a plain
+// context) is never swallowed. For a FailAfter/FailAt scope, a swallowed
+// cancellation becomes ErrTimeout when the deadline caused it (see
+// FailAfter for the exact rule). If body panics, the scope is left and the
+// panic goes on.
 func (s *CancelScope) Run(ctx context.Context, body func(ctx context.Context) error) error {
 	c := s.s.Enter(ctx)
 	done := false

@@ -1594,10 +1594,8 @@ func TestScopeOptions(t *testing.T) {
 			t.Errorf("%s: Deadline()=%v,%v Shield()=%v; want %v, true, true", name, got, ok, s.Shield(), d)
 		}
 	}
-	// MoveOnAt's own deadline is applied after the options.
-	if got, _ := anyio.MoveOnAt(d, anyio.Deadline(d.Add(time.Hour))).Deadline(); !got.Equal(d) {
-		t.Errorf("MoveOnAt(d, Deadline(d+1h)).Deadline() = %v, want d", got)
-	}
+	// MoveOnAt(d, Deadline(...)) does not compile (see
+	// options_compile_test.go).
 }
 
 // The methods of a scope are safe to call from many goroutines at once while

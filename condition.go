@@ -2,7 +2,6 @@ package anyio
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -24,8 +23,6 @@ type Condition struct {
 	q    wait.Queue[struct{}]
 	info core.WaitInfo
 }
-
-var errConditionNotHeld = errors.New("anyio: Condition: the current task is not holding the underlying lock")
 
 // NewCondition returns a condition over l, or over a new Lock if l is nil.
 func NewCondition(l *Lock) *Condition { return &Condition{lock: l} }
@@ -63,7 +60,7 @@ func (c *Condition) Locked() bool { return c.l().Locked() }
 func (c *Condition) Wait(ctx context.Context) error {
 	l := c.l()
 	if !l.heldBy(core.TaskOf(ctx)) {
-		return errConditionNotHeld
+		return ErrConditionNotHeld
 	}
 	if ctx.Err() != nil {
 		return core.CancelErr(ctx)
@@ -116,7 +113,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 // then), and an error if the task of ctx does not hold the lock.
 func (c *Condition) WaitFor(ctx context.Context, pred func() bool) error {
 	if !c.l().heldBy(core.TaskOf(ctx)) {
-		return errConditionNotHeld
+		return ErrConditionNotHeld
 	}
 	for !pred() {
 		if err := c.Wait(ctx); err != nil {
@@ -134,10 +131,10 @@ func (c *Condition) WaitFor(ctx context.Context, pred func() bool) error {
 // check ctx for cancellation.
 func (c *Condition) Notify(ctx context.Context, n int) error {
 	if n < 0 {
-		return fmt.Errorf("anyio: Condition.Notify: n must be >= 0, got %d", n)
+		return fmt.Errorf("%w: Condition.Notify: n must be >= 0, got %d", ErrInvalidArgument, n)
 	}
 	if !c.l().heldBy(core.TaskOf(ctx)) {
-		return errConditionNotHeld
+		return ErrConditionNotHeld
 	}
 	c.mu.Lock()
 	c.notifyLocked(n)
@@ -150,7 +147,7 @@ func (c *Condition) Notify(ctx context.Context, n int) error {
 // nobody. It never blocks.
 func (c *Condition) NotifyAll(ctx context.Context) error {
 	if !c.l().heldBy(core.TaskOf(ctx)) {
-		return errConditionNotHeld
+		return ErrConditionNotHeld
 	}
 	c.mu.Lock()
 	c.notifyLocked(c.q.Len())

@@ -89,10 +89,10 @@ type SocketStream interface {
 // and the ports for IP and UNIX connections, and RawSocket when c implements
 // syscall.Conn; a c that offers typed attributes itself (as a net.Conn made
 // by [AsConn] does) passes them on. A *net.UnixConn becomes a
-// [UNIXSocketStream], which can also pass file descriptors.
+// [UnixSocketStream], which can also pass file descriptors.
 func WrapConn(c net.Conn) SocketStream {
 	if uc, ok := c.(*net.UnixConn); ok {
-		return newUnixStream(uc) // a UNIXSocketStream
+		return newUnixStream(uc) // a UnixSocketStream
 	}
 	s := &connStream{c: c}
 	s.attrs = connAttributes(c)

@@ -20,7 +20,7 @@ type TCPConnectable struct {
 	Port int
 	// Options are given to ConnectTCP (LocalHost, LocalPort,
 	// HappyEyeballsDelay).
-	Options []SocketOption
+	Options []ConnectTCPOption
 }
 
 // Connect connects and returns the stream (a [SocketStream]). Any failure
@@ -33,16 +33,16 @@ func (c TCPConnectable) Connect(ctx context.Context) (ByteStream, error) {
 	return s, nil
 }
 
-// UNIXConnectable connects to a UNIX domain stream socket with
+// UnixConnectable connects to a UNIX domain stream socket with
 // [ConnectUnix] each time Connect is called (AnyIO 4.10's UNIXConnectable).
-type UNIXConnectable struct {
+type UnixConnectable struct {
 	// Path is the socket's path.
 	Path string
 }
 
-// Connect connects and returns the stream (a [UNIXSocketStream]). Any
+// Connect connects and returns the stream (a [UnixSocketStream]). Any
 // failure but a cancellation is a *[ConnectionFailedError].
-func (c UNIXConnectable) Connect(ctx context.Context) (ByteStream, error) {
+func (c UnixConnectable) Connect(ctx context.Context) (ByteStream, error) {
 	s, err := ConnectUnix(ctx, c.Path)
 	if err != nil {
 		return nil, connectionFailed(c.Path, err)
@@ -52,7 +52,7 @@ func (c UNIXConnectable) Connect(ctx context.Context) (ByteStream, error) {
 
 var (
 	_ ByteStreamConnectable = TCPConnectable{}
-	_ ByteStreamConnectable = UNIXConnectable{}
+	_ ByteStreamConnectable = UnixConnectable{}
 )
 
 // connectionFailed returns err as a *ConnectionFailedError for target,

@@ -53,7 +53,7 @@ func TestTCPConnectable(t *testing.T) {
 func TestUNIXConnectable(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	skRun(t, func(ctx context.Context) error {
-		c := anyio.UNIXConnectable{Path: path}
+		c := anyio.UnixConnectable{Path: path}
 		_, err := c.Connect(ctx)
 		var cf *anyio.ConnectionFailedError
 		if !errors.As(err, &cf) || !errors.Is(err, fs.ErrNotExist) || cf.Target != path {
@@ -69,8 +69,8 @@ func TestUNIXConnectable(t *testing.T) {
 			return err
 		}
 		defer s.Close(ctx)
-		if _, ok := s.(anyio.UNIXSocketStream); !ok {
-			t.Errorf("Connect returned a %T, want an anyio.UNIXSocketStream", s)
+		if _, ok := s.(anyio.UnixSocketStream); !ok {
+			t.Errorf("Connect returned a %T, want an anyio.UnixSocketStream", s)
 		}
 		return nil
 	})

@@ -45,14 +45,14 @@ type AddrInfo struct {
 //
 // Options: [Family] keeps the addresses of one family; [SocketType] keeps
 // the entries of one socket type (by default each address appears with
-// SOCK_STREAM, SOCK_DGRAM and SOCK_RAW, as with getaddrinfo(3)). Any other
-// option is an error.
+// SOCK_STREAM, SOCK_DGRAM and SOCK_RAW, as with getaddrinfo(3)). A family
+// other than AFUnspec, AFInet or AFInet6 is an error.
 //
 // GetAddrInfo blocks on the system's resolver (Go's net.Resolver) and returns
 // a cancellation error promptly once ctx is cancelled. A host that does not
 // resolve gives the resolver's *net.DNSError.
-func GetAddrInfo(ctx context.Context, host string, port int, opts ...SocketOption) ([]AddrInfo, error) {
-	cfg, err := applySocketOptions("GetAddrInfo", optFamily|optSocketType, opts)
+func GetAddrInfo(ctx context.Context, host string, port int, opts ...AddrInfoOption) ([]AddrInfo, error) {
+	cfg, err := applySocketOptions("GetAddrInfo", opts)
 	if err != nil {
 		return nil, err
 	}

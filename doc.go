@@ -46,6 +46,16 @@
 // passed; a task that fails before that fails the caller of Start, not the
 // group.
 //
+// Tasks that produce a value are started with CreateTask, whose handle any
+// task can Wait on, or run together with Gather (results in argument order),
+// AMap (a function over an iter.Seq, with an optional Limit on how many calls
+// run at once) or AsCompleted (handles in the order the tasks finish). A
+// CreateTask task belongs to the group it was started in; the other three
+// open a task group of their own. Either way the first failure cancels the
+// rest, as above.
+//
+//	sizes, err := anyio.Gather(ctx, lookup("a"), lookup("b"), lookup("c"))
+//
 // # Cancel scopes
 //
 // A CancelScope is a region of code that can be cancelled as a whole.
@@ -110,22 +120,25 @@
 // its group; once every task of the group has returned, the goroutine that
 // runs WithTaskGroup panics again with a *PanicError that holds the value
 // given to panic, the stack of the goroutine that panicked, and the other
-// failures of the group. A task that calls runtime.Goexit (as
+// failures of the group. Its message includes that stack, so a program that
+// does not recover it crashes showing the line that panicked. A task that calls runtime.Goexit (as
 // testing.T.FailNow does) fails with a *GoexitError.
 //
 // # Which scope swallows a cancellation
 //
-// CancelScope.Run returns its body's error, with one exception: a
-// cancellation error that this scope caused, by Cancel or by its deadline,
-// is swallowed (Run returns nil and CancelledCaught reports true). When
-// several nested scopes are cancelled, the outermost cancelled one up to the
-// nearest shield swallows it, provided it caused the cancellation itself;
-// inner scopes pass it on. A cancellation from a plain context is never
-// swallowed. Task groups apply the same rule: a task's cancellation error is
-// never reported as a failure (and if the group was not cancelled yet, it
-// cancels the group, as in AnyIO), and the group's own cancellation ends
-// quietly. So a cancelled task should return the cancellation error, or an
-// error that wraps it, rather than nil or an error of its own making.
+// CancelScope.Run returns its body's error, less the cancellation errors
+// that this scope caused, by Cancel or by its deadline: those are swallowed
+// (and CancelledCaught reports true), also from inside exception groups.
+// When several nested scopes are cancelled, the outermost cancelled one up
+// to the nearest shield swallows, provided it cancelled itself; inner scopes
+// pass the cancellation on. A cancellation from a plain context is never
+// swallowed. Task groups apply the same rule to their own scope: the
+// cancellation errors of the group's tasks are kept with their failures, in
+// order, and the scope that caused them, the group's own or one outside,
+// removes them as the error passes through it; what is left of a group that
+// was only cancelled is one cancellation error. So a cancelled task should
+// return the cancellation error, or an error that wraps it, rather than nil
+// or an error of its own making.
 //
 // # Foreign contexts
 //
@@ -145,6 +158,8 @@
 //
 //   - Running: [Run], [WithBackend], [GetAllBackends].
 //   - Tasks: [WithTaskGroup], [TaskGroup], [Start], [TaskStatus], [TaskName].
+//   - Task results: [CreateTask], [TaskHandle], [TaskStatusCode], [Gather],
+//     [AMap], [Limit], [AsCompleted], [Future].
 //   - Cancellation and time: [CancelScope], [NewCancelScope], [Deadline],
 //     [Shielded], [MoveOnAfter], [MoveOnAt], [FailAfter], [FailAt],
 //     [CurrentEffectiveDeadline], [Sleep], [SleepUntil], [SleepForever],
@@ -152,8 +167,9 @@
 //   - Introspection: [TaskInfo], [GetCurrentTask], [GetRunningTasks],
 //     [WaitAllTasksBlocked], [DumpTasks].
 //   - Errors: [ErrCancelled], [ErrTimeout] and the other sentinels,
-//     [ExceptionGroup], [PanicError], [GoexitError], [BusyResourceError],
-//     [DelimiterNotFoundError], [CalledProcessError].
+//     [ExceptionGroup], [PanicError], [GoexitError], [CancelledError],
+//     [BusyResourceError], [DelimiterNotFoundError], and the misuse errors
+//     of the synchronization primitives ([ErrLockNotOwner], ...).
 //   - Typed attributes: [TypedAttribute], [NewTypedAttribute],
 //     [TypedAttributeProvider], [Extra], [ExtraOr], [MergeAttributes].
 //   - Synchronization: [Event], [Lock], [Condition], [Semaphore],
@@ -166,8 +182,16 @@
 //     [CreateUnixListener], [CreateUDPSocket], [CreateConnectedUDPSocket],
 //     the UNIX datagram sockets, [GetAddrInfo], [GetNameInfo],
 //     [WaitReadable], [WaitWritable], [WrapListener], [WrapPacketConn],
-//     [TCPConnectable], [UNIXConnectable], [SocketAttribute].
+//     [TCPConnectable], [UnixConnectable], [SocketAttribute].
+//   - Options: each function, or group of functions, has its own option
+//     type ([RunOption], [TaskOption], [ScopeOption], [TimeoutOption],
+//     [LockOption], [SemaphoreOption], [ConnectTCPOption],
+//     [TCPListenerOption], [UnixListenerOption], [UDPSocketOption],
+//     [UnixDatagramSocketOption], [AddrInfoOption]), so an option that means
+//     nothing to a function does not compile.
 //   - Package lowlevel: checkpoints and run variables.
+//   - Package functools: an LRU cache with one computation per key at a
+//     time, and Reduce.
 //   - Packages streams/buffered, streams/text, streams/stapled,
 //     streams/file and streams/tlsstream: the stream wrappers.
 //   - Package anyiotest: test helpers (stream conformance suites, a

@@ -3,7 +3,6 @@ package anyio
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -168,13 +167,7 @@ func (s *borrowerSet) each(f func(b any, seq uint64)) {
 	}
 }
 
-var (
-	errLimiterNoTask  = errors.New("anyio: CapacityLimiter: the context carries no anyio task to borrow the token; use AcquireOnBehalfOf/ReleaseOnBehalfOf with an explicit borrower")
-	errLimiterNil     = errors.New("anyio: CapacityLimiter: the borrower is nil; pass a non-nil comparable value")
-	errLimiterHeld    = errors.New("anyio: CapacityLimiter: this borrower is already holding one of this CapacityLimiter's tokens")
-	errLimiterQueued  = errors.New("anyio: CapacityLimiter: this borrower is already waiting for one of this CapacityLimiter's tokens")
-	errLimiterNotHeld = errors.New("anyio: CapacityLimiter: this borrower isn't holding any of this CapacityLimiter's tokens")
-)
+var ()
 
 // NewCapacityLimiter returns a limiter with total tokens; Unlimited means no
 // limit. It panics if total is negative.
@@ -198,7 +191,7 @@ func NewCapacityLimiter(total int) *CapacityLimiter {
 func (cl *CapacityLimiter) Acquire(ctx context.Context) error {
 	t := core.TaskOf(ctx)
 	if t == nil {
-		return errLimiterNoTask
+		return ErrNoBorrowerTask
 	}
 	return cl.acquire(ctx, t)
 }
@@ -279,9 +272,9 @@ func (cl *CapacityLimiter) acquire(ctx context.Context, b any) error {
 func (cl *CapacityLimiter) checkFreeLocked(b any) error {
 	if seq, ok := cl.borrowers.get(b); ok {
 		if seq == 0 {
-			return errLimiterQueued
+			return ErrBorrowerWaiting
 		}
-		return errLimiterHeld
+		return ErrBorrowerHolding
 	}
 	return nil
 }
@@ -295,10 +288,10 @@ func (cl *CapacityLimiter) lendLocked(b any) {
 
 func checkBorrower(b any) error {
 	if b == nil {
-		return errLimiterNil
+		return ErrNilBorrower
 	}
 	if !reflect.ValueOf(b).Comparable() {
-		return fmt.Errorf("anyio: CapacityLimiter: a borrower of type %T is not comparable (it cannot be a map key); pass a pointer or another comparable value", b)
+		return fmt.Errorf("%w: a borrower of type %T is not comparable (it cannot be a map key); pass a pointer or another comparable value", ErrBorrowerNotComparable, b)
 	}
 	return nil
 }
@@ -311,7 +304,7 @@ func checkBorrower(b any) error {
 func (cl *CapacityLimiter) TryAcquire(ctx context.Context) error {
 	t := core.TaskOf(ctx)
 	if t == nil {
-		return errLimiterNoTask
+		return ErrNoBorrowerTask
 	}
 	return cl.tryAcquire(t)
 }
@@ -344,7 +337,7 @@ func (cl *CapacityLimiter) tryAcquire(b any) error {
 func (cl *CapacityLimiter) Release(ctx context.Context) error {
 	t := core.TaskOf(ctx)
 	if t == nil {
-		return errLimiterNoTask
+		return ErrNoBorrowerTask
 	}
 	return cl.release(t)
 }
@@ -363,7 +356,7 @@ func (cl *CapacityLimiter) release(b any) error {
 	cl.mu.Lock()
 	if seq, ok := cl.borrowers.get(b); !ok || seq == 0 {
 		cl.mu.Unlock()
-		return errLimiterNotHeld
+		return ErrBorrowerNotHolding
 	}
 	next := cl.releaseLocked(b)
 	cl.mu.Unlock()
@@ -397,7 +390,7 @@ func (cl *CapacityLimiter) lendNextLocked() *wait.Waiter[struct{}] {
 			if _, held := cl.borrowers.get(t); held {
 				// Two goroutines of one task (a bare go statement) waited:
 				// the second gets the error of a second Acquire.
-				w.Data = limiterRefusal{errLimiterHeld}
+				w.Data = limiterRefusal{ErrBorrowerHolding}
 				w.Hand(struct{}{})
 				continue
 			}
@@ -433,7 +426,7 @@ func (cl *CapacityLimiter) TotalTokens() int {
 // n are borrowed. A negative n is an error (Unlimited means no limit).
 func (cl *CapacityLimiter) SetTotalTokens(n int) error {
 	if n < 0 {
-		return fmt.Errorf("anyio: CapacityLimiter.SetTotalTokens(%d): the total number of tokens must be >= 0 (Unlimited for no limit)", n)
+		return fmt.Errorf("%w: CapacityLimiter.SetTotalTokens(%d): the total number of tokens must be >= 0 (Unlimited for no limit)", ErrInvalidArgument, n)
 	}
 	cl.mu.Lock()
 	defer cl.mu.Unlock()

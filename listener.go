@@ -17,7 +17,7 @@ import (
 // connection at a time (AnyIO's SocketListener).
 //
 // Accept blocks until a connection arrives and returns it as a
-// [SocketStream] ([UNIXSocketStream] for a UNIX socket listener). It returns
+// [SocketStream] ([UnixSocketStream] for a UNIX socket listener). It returns
 // [ErrClosedResource] once the listener was closed (also to an Accept blocked
 // at that moment), *[BusyResourceError] when another task is already
 // accepting, a cancellation error once ctx is cancelled (the listener stays
@@ -41,7 +41,7 @@ type SocketListener interface {
 // activation, a listener inherited from a parent process, ...) into a
 // [SocketListener] that behaves like those of [CreateTCPListener] and
 // [CreateUnixListener]: accepted TCP connections get TCP_NODELAY, accepted
-// UNIX connections are [UNIXSocketStream]s.
+// UNIX connections are [UnixSocketStream]s.
 //
 // A cancelled Accept is interrupted through the listener's deadline when it
 // has a SetDeadline method (as *net.TCPListener and *net.UnixListener do):

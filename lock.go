@@ -2,7 +2,6 @@ package anyio
 
 import (
 	"context"
-	"errors"
 	"math"
 	"runtime"
 	"sync"
@@ -72,32 +71,24 @@ func (l *Lock) took(t *core.Task) {
 	}
 }
 
-// AcquireOption is an option accepted by both NewLock and NewSemaphore.
-type AcquireOption interface {
-	LockOption
-	SemaphoreOption
-}
-
-// LockOption configures NewLock.
+// LockOption configures [NewLock]: [FastAcquire].
 type LockOption interface{ applyLock() }
+
+// FastAcquireOption is the option made by [FastAcquire]. It serves
+// [NewLock] and [NewSemaphore].
+type FastAcquireOption struct{}
 
 // FastAcquire is AnyIO's fast_acquire=True: skip the yield to the scheduler
 // that an uncontended acquire would otherwise make. In anyio an uncontended
 // Acquire never yields the processor (Go's scheduler is preemptive), so there
 // is nothing to skip: the option is accepted by NewLock and NewSemaphore and
 // changes nothing. In particular it never skips the cancellation check.
-func FastAcquire() AcquireOption { return fastAcquire{} }
+func FastAcquire() FastAcquireOption { return FastAcquireOption{} }
 
-type fastAcquire struct{}
+func (FastAcquireOption) applyLock()                      {}
+func (FastAcquireOption) applySemaphore(*semaphoreConfig) {}
 
-func (fastAcquire) applyLock()      {}
-func (fastAcquire) applySemaphore() {}
-
-var (
-	errLockHeld     = errors.New("anyio: Lock: the current task already holds this lock (a Lock is not reentrant)")
-	errLockNotHeld  = errors.New("anyio: Lock.Release: the lock is not held")
-	errLockNotOwner = errors.New("anyio: Lock.Release: the current task does not hold this lock")
-)
+var ()
 
 // NewLock returns an unlocked lock. The only option, FastAcquire, changes
 // nothing (see FastAcquire).
@@ -128,7 +119,7 @@ func (l *Lock) acquireSlow(ctx context.Context, t *core.Task) error {
 	l.mu.Lock()
 	if t != nil && l.heldByLocked(t) {
 		l.mu.Unlock()
-		return errLockHeld
+		return ErrLockAlreadyHeld
 	}
 	if ctx.Err() != nil {
 		l.mu.Unlock()
@@ -296,7 +287,7 @@ func (l *Lock) TryAcquire(ctx context.Context) error {
 		return nil
 	}
 	if t != nil && l.heldBy(t) {
-		return errLockHeld
+		return ErrLockAlreadyHeld
 	}
 	return ErrWouldBlock
 }
@@ -321,11 +312,11 @@ func (l *Lock) releaseSlow(t *core.Task) error {
 		switch {
 		case s == 0:
 			l.mu.Unlock()
-			return errLockNotHeld
+			return ErrLockNotLocked
 		case s == lockContended:
 			if l.owner != nil && l.owner != t {
 				l.mu.Unlock()
-				return errLockNotOwner
+				return ErrLockNotOwner
 			}
 			next := l.releaseLocked()
 			l.mu.Unlock()
@@ -335,7 +326,7 @@ func (l *Lock) releaseSlow(t *core.Task) error {
 			return nil
 		case s != lockForeign && s != holderID(t):
 			l.mu.Unlock()
-			return errLockNotOwner
+			return ErrLockNotOwner
 		}
 		if l.state.CompareAndSwap(s, 0) {
 			l.mu.Unlock()

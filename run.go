@@ -8,8 +8,8 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// RunOption configures Run.
-type RunOption func(*runConfig)
+// RunOption configures [Run]: [WithBackend]. A nil RunOption is ignored.
+type RunOption interface{ applyRun(*runConfig) }
 
 type runConfig struct {
 	backend string
@@ -18,9 +18,11 @@ type runConfig struct {
 // WithBackend selects the event loop backend. The only backend is "go"
 // (goroutines and the Go scheduler); Run returns an error matching
 // ErrBackendNotFound for any other name.
-func WithBackend(name string) RunOption {
-	return func(c *runConfig) { c.backend = name }
-}
+func WithBackend(name string) RunOption { return backendOption(name) }
+
+type backendOption string
+
+func (b backendOption) applyRun(c *runConfig) { c.backend = string(b) }
 
 // GetAllBackends returns the names of the available backends: ["go"].
 func GetAllBackends() []string { return []string{"go"} }
@@ -35,7 +37,9 @@ func GetAllBackends() []string { return []string{"go"} }
 func Run(ctx context.Context, fn func(ctx context.Context) error, opts ...RunOption) error {
 	var cfg runConfig
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applyRun(&cfg)
+		}
 	}
 	if cfg.backend != "" && cfg.backend != "go" {
 		return fmt.Errorf("%w: %q (available backends: %q)", ErrBackendNotFound, cfg.backend, GetAllBackends())

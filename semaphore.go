@@ -2,7 +2,6 @@ package anyio
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -31,8 +30,14 @@ type Semaphore struct {
 	info   core.WaitInfo
 }
 
-// SemaphoreOption configures NewSemaphore: MaxValue or FastAcquire.
-type SemaphoreOption interface{ applySemaphore() }
+// SemaphoreOption configures [NewSemaphore]: [MaxValue], [FastAcquire]. A
+// nil SemaphoreOption is ignored.
+type SemaphoreOption interface{ applySemaphore(*semaphoreConfig) }
+
+type semaphoreConfig struct {
+	max    int
+	hasMax bool
+}
 
 // MaxValue sets the largest value the semaphore may reach: a Release that
 // would take the value past n returns an error.
@@ -40,7 +45,7 @@ func MaxValue(n int) SemaphoreOption { return maxValue(n) }
 
 type maxValue int
 
-func (maxValue) applySemaphore() {}
+func (m maxValue) applySemaphore(c *semaphoreConfig) { c.max, c.hasMax = int(m), true }
 
 // NewSemaphore returns a semaphore with the value initial. It panics if
 // initial is negative or larger than the MaxValue given. FastAcquire is
@@ -49,12 +54,13 @@ func NewSemaphore(initial int, opts ...SemaphoreOption) *Semaphore {
 	if initial < 0 {
 		panic(fmt.Sprintf("anyio: NewSemaphore(%d): the initial value must be >= 0", initial))
 	}
-	s := &Semaphore{value: initial}
+	var cfg semaphoreConfig
 	for _, o := range opts {
-		if m, ok := o.(maxValue); ok {
-			s.max, s.hasMax = int(m), true
+		if o != nil {
+			o.applySemaphore(&cfg)
 		}
 	}
+	s := &Semaphore{value: initial, max: cfg.max, hasMax: cfg.hasMax}
 	if s.hasMax && initial > s.max {
 		panic(fmt.Sprintf("anyio: NewSemaphore(%d, MaxValue(%d)): the initial value must not exceed the maximum value", initial, s.max))
 	}
@@ -128,11 +134,11 @@ func (s *Semaphore) Release() error {
 	s.mu.Lock()
 	if s.hasMax && s.value >= s.max {
 		s.mu.Unlock()
-		return fmt.Errorf("anyio: Semaphore.Release: the value would exceed the maximum value %d", s.max)
+		return fmt.Errorf("%w: the value would exceed the maximum value %d", ErrSemaphoreFull, s.max)
 	}
 	if s.value == math.MaxInt {
 		s.mu.Unlock()
-		return errors.New("anyio: Semaphore.Release: the value would overflow")
+		return fmt.Errorf("%w: the value would overflow", ErrSemaphoreFull)
 	}
 	next := s.releaseLocked()
 	s.mu.Unlock()

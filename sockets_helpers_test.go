@@ -211,8 +211,8 @@ func skConnectTCP(ctx context.Context, l net.Listener, host string) (anyio.Socke
 
 // skConnectUnix connects to the raw UNIX listener l at path with
 // ConnectUnix; see skAccepted.
-func skConnectUnix(ctx context.Context, l net.Listener, path string) (anyio.UNIXSocketStream, net.Conn, error) {
-	return skAccepted(ctx, l, func() (anyio.UNIXSocketStream, error) { return anyio.ConnectUnix(ctx, path) })
+func skConnectUnix(ctx context.Context, l net.Listener, path string) (anyio.UnixSocketStream, net.Conn, error) {
+	return skAccepted(ctx, l, func() (anyio.UnixSocketStream, error) { return anyio.ConnectUnix(ctx, path) })
 }
 
 // skCheckIterateBytes checks IterateBytes over s while its peer writes

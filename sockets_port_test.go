@@ -217,7 +217,7 @@ func portUnixServer(t *testing.T) (*net.UnixListener, string) {
 // portWithUnixStream runs fn in a Run with a stream that ConnectUnix made to
 // a fresh raw UNIX listener and the raw connection the listener accepted for
 // it; both are closed once fn returns.
-func portWithUnixStream(t *testing.T, fn func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error) {
+func portWithUnixStream(t *testing.T, fn func(ctx context.Context, s anyio.UnixSocketStream, peer net.Conn) error) {
 	t.Helper()
 	l, path := portUnixServer(t)
 	skRun(t, func(ctx context.Context) error {
@@ -237,7 +237,7 @@ func portWithUnixStream(t *testing.T, fn func(ctx context.Context, s anyio.UNIXS
 func TestPortUNIXStreamLargeBuffers(t *testing.T) {
 	big := append(bytes.Repeat([]byte{0xff}, 512<<10), bytes.Repeat([]byte{0}, 512<<10)...)
 	t.Run("Receive", func(t *testing.T) {
-		portWithUnixStream(t, func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error {
+		portWithUnixStream(t, func(ctx context.Context, s anyio.UnixSocketStream, peer net.Conn) error {
 			wrote := make(chan error, 1)
 			go func() {
 				_, err := peer.Write(big)
@@ -286,7 +286,7 @@ func TestPortUNIXStreamLargeBuffers(t *testing.T) {
 
 // Ports TestUNIXStream.test_iterate.
 func TestPortUNIXStreamIterate(t *testing.T) {
-	portWithUnixStream(t, func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error {
+	portWithUnixStream(t, func(ctx context.Context, s anyio.UnixSocketStream, peer net.Conn) error {
 		return skCheckIterateBytes(t, ctx, s, peer)
 	})
 }
@@ -308,7 +308,7 @@ func portBlockedSend(t *testing.T, tg *anyio.TaskGroup, s anyio.ByteStream) <-ch
 
 // Ports TestUNIXStream.test_concurrent_send.
 func TestPortUNIXStreamConcurrentSend(t *testing.T) {
-	portWithUnixStream(t, func(ctx context.Context, s anyio.UNIXSocketStream, peer net.Conn) error {
+	portWithUnixStream(t, func(ctx context.Context, s anyio.UnixSocketStream, peer net.Conn) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			done := portBlockedSend(t, tg, s)
 			err := s.Send(ctx, []byte("foo"))
@@ -539,8 +539,8 @@ func TestPortWrapUnixListener(t *testing.T) {
 		if got, _ := anyio.Extra(s, anyio.SocketAttribute.Family); got != anyio.AFUnix {
 			t.Errorf("accepted stream's Family = %v, want AF_UNIX", got)
 		}
-		if _, ok := s.(anyio.UNIXSocketStream); !ok {
-			t.Errorf("the accepted stream is a %T, not an anyio.UNIXSocketStream", s)
+		if _, ok := s.(anyio.UnixSocketStream); !ok {
+			t.Errorf("the accepted stream is a %T, not an anyio.UnixSocketStream", s)
 		}
 		c.Write([]byte("ping"))
 		buf := make([]byte, 4)
@@ -632,7 +632,7 @@ func TestPortUNIXDatagramIterate(t *testing.T) {
 						t.Errorf("Receive of a datagram to itself = %q from %q, %v; want %q from %q", pkt.Data, pkt.Addr, err, word, path)
 					}
 				}
-				return skCheckReversedEcho(t, ctx, server, func(pkt anyio.UNIXDatagramPacket) []byte { return pkt.Data },
+				return skCheckReversedEcho(t, ctx, server, func(pkt anyio.UnixDatagramPacket) []byte { return pkt.Data },
 					func(ctx context.Context, b []byte) error { return client.SendTo(ctx, b, serverPath) },
 					func(ctx context.Context) ([]byte, string, error) {
 						pkt, err := client.Receive(ctx)

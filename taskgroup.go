@@ -2,7 +2,6 @@ package anyio
 
 import (
 	"context"
-	"runtime/debug"
 
 	"github.com/anyio-go/anyio/internal/core"
 )
@@ -14,16 +13,19 @@ type TaskGroup struct {
 	g     core.Group
 }
 
-// TaskOption configures a task started in a task group.
-type TaskOption func(*taskConfig)
+// TaskOption configures a task started in a task group ([TaskGroup.StartSoon],
+// [Start], [CreateTask]): [TaskName]. A nil TaskOption is ignored.
+type TaskOption interface{ applyTask(*taskConfig) }
 
 type taskConfig struct{ name string }
 
 // TaskName names a task; the name appears in TaskInfo, DumpTasks and panic
 // messages. By default a task is named after its function.
-func TaskName(name string) TaskOption {
-	return func(c *taskConfig) { c.name = name }
-}
+func TaskName(name string) TaskOption { return taskNameOption(name) }
+
+type taskNameOption string
+
+func (n taskNameOption) applyTask(c *taskConfig) { c.name = string(n) }
 
 func taskName(opts []TaskOption) string {
 	if len(opts) == 0 {
@@ -31,7 +33,9 @@ func taskName(opts []TaskOption) string {
 	}
 	var c taskConfig
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o.applyTask(&c)
+		}
 	}
 	return c.name
 }
@@ -42,12 +46,13 @@ func taskName(opts []TaskOption) string {
 //
 // The first failure (a child's error or panic, or body's error) cancels the
 // group's scope, so that the other tasks stop at their next blocking call.
-// WithTaskGroup then returns the errors of body and the children, minus the
-// cancellations that the group's own scope caused, as an *ExceptionGroup in
-// order of occurrence (untyped nil when there are none). When the group was
-// only cancelled from outside, it returns that one cancellation error (if
-// body or a child met it; a group whose tasks all returned nil reports
-// nothing).
+// WithTaskGroup then returns the errors of body and the children in order of
+// occurrence, minus the cancellations that the group's own scope swallows
+// (those it caused; see CancelScope.Run), as an *ExceptionGroup (untyped nil
+// when there are none). Cancellations that came from a scope outside the
+// group stay in it next to the failures, for that scope to remove. When
+// only cancellations remain, it returns one cancellation error instead of a
+// group (a group whose tasks all returned nil reports nothing).
 // A panic in a child or in body is re-raised here as *PanicError once every
 // child has returned.
 //
@@ -69,17 +74,15 @@ func WithTaskGroup(ctx context.Context, body func(ctx context.Context, tg *TaskG
 	defer func() {
 		if !done {
 			r := recover()
-			var failure error
 			if r == nil {
-				failure = &core.GoexitError{Task: host.Name()}
-				tg.g.Finish(failure, nil)
+				tg.g.Finish(&GoexitError{Task: host.Name()}, nil)
 				return
 			}
 			pe, ok := r.(*PanicError)
 			if !ok {
-				pe = &PanicError{Value: r, Stack: debug.Stack(), Task: host.Name()}
+				pe = &PanicError{Value: r, Stack: core.PanicStack(), Task: host.Name()}
 			}
-			tg.g.Finish(nil, pe)
+			tg.g.Finish(nil, (*core.PanicError)(pe))
 		}
 	}()
 	err := body(c, tg)
@@ -133,6 +136,11 @@ func (s *TaskStatus[T]) Started(v T) { s.st.Started(v) }
 // before Started goes to the caller, not to the group. A child that returns
 // nil without calling Started gives ErrNeverStarted. The child sees the
 // values of ctx.
+//
+// If the caller is already cancelled when the child calls Started, the child
+// is not moved into the group (Trio's rule): Start waits for it to return
+// and gives its result, typically its cancellation error (or v, if it
+// returns nil), and the group and its other tasks are untouched.
 func Start[T any](ctx context.Context, tg *TaskGroup, fn func(ctx context.Context, status *TaskStatus[T]) error, opts ...TaskOption) (T, error) {
 	v, err := tg.g.Start(ctx, func(c context.Context, st *core.StartState) error {
 		return fn(c, &TaskStatus[T]{st: st})

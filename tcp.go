@@ -30,13 +30,14 @@ import (
 //
 // Options: [LocalHost] binds the source address (a name resolves to an
 // address of the family of each attempt), [LocalPort] the source port,
-// [HappyEyeballsDelay] the delay. Any other option is an error.
+// [HappyEyeballsDelay] the delay (see [ConnectTCPOption]). A local port out
+// of range is an error.
 //
 // ConnectTCP blocks until a connection is made or every attempt failed; once
 // ctx is cancelled it stops every attempt, closes what was connected and
 // returns a cancellation error. The stream has TCP_NODELAY set.
-func ConnectTCP(ctx context.Context, host string, port int, opts ...SocketOption) (SocketStream, error) {
-	cfg, err := applySocketOptions("ConnectTCP", optLocalHost|optLocalPort|optHappyEyeballsDelay, opts)
+func ConnectTCP(ctx context.Context, host string, port int, opts ...ConnectTCPOption) (SocketStream, error) {
+	cfg, err := applySocketOptions("ConnectTCP", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +224,7 @@ func localFor(locals []netip.Addr, remote netip.Addr) (netip.Addr, bool) {
 
 // ConnectionFailedError is returned when a connection could not be made:
 // by [ConnectTCP] when every attempt failed, and by the Connect method of the
-// connectables ([TCPConnectable], [UNIXConnectable], tlsstream.Connectable)
+// connectables ([TCPConnectable], [UnixConnectable], tlsstream.Connectable)
 // for any failure but a cancellation (AnyIO's ConnectionFailed).
 //
 // Errors holds the failure of each attempt, in the order the attempts were

@@ -111,8 +111,8 @@ func TestHappyEyeballsOrder(t *testing.T) {
 }
 
 func TestHappyEyeballsStaggering(t *testing.T) {
-	cfg := func(opts ...SocketOption) socketConfig {
-		c, err := applySocketOptions("test", optLocalHost|optLocalPort|optHappyEyeballsDelay, opts)
+	cfg := func(opts ...ConnectTCPOption) socketConfig {
+		c, err := applySocketOptions("test", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func TestHappyEyeballsStaggering(t *testing.T) {
 		name       string
 		resolved   []netip.AddrPort
 		behave     map[netip.AddrPort]fakeAttempt
-		opts       []SocketOption
+		opts       []ConnectTCPOption
 		timeout    time.Duration // of the caller's context; 0: none
 		wantWinner netip.AddrPort
 		wantErr    string // "cancelled" or "failed"
@@ -184,7 +184,7 @@ func TestHappyEyeballsStaggering(t *testing.T) {
 			name:       "NoDelay",
 			resolved:   []netip.AddrPort{v6a, v4a, v6b},
 			behave:     map[netip.AddrPort]fakeAttempt{v6b: {after: 5 * time.Millisecond}},
-			opts:       []SocketOption{HappyEyeballsDelay(0)},
+			opts:       []ConnectTCPOption{HappyEyeballsDelay(0)},
 			unordered:  true,
 			wantWinner: v6b,
 			started:    []string{"[2001:db8::1]:80@0", "192.0.2.1:80@0", "[2001:db8::2]:80@0"},
@@ -194,7 +194,7 @@ func TestHappyEyeballsStaggering(t *testing.T) {
 			name:       "CustomDelay",
 			resolved:   []netip.AddrPort{v6a, v4a},
 			behave:     map[netip.AddrPort]fakeAttempt{v4a: {after: time.Millisecond}},
-			opts:       []SocketOption{HappyEyeballsDelay(40 * time.Millisecond)},
+			opts:       []ConnectTCPOption{HappyEyeballsDelay(40 * time.Millisecond)},
 			wantWinner: v4a,
 			started:    []string{"[2001:db8::1]:80@0", "192.0.2.1:80@40"},
 			ended:      []string{"[2001:db8::1]:80:cancelled@41", "192.0.2.1:80:connected@41"},
@@ -257,7 +257,7 @@ func TestHappyEyeballsLocalHost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeNet{start: time.Now(), resolved: []netip.AddrPort{v6a, v4a},
 			behave: map[netip.AddrPort]fakeAttempt{v6a: {after: time.Millisecond, fail: true}, v4a: {after: 2 * time.Millisecond, fail: true}}}
-		cfg, err := applySocketOptions("test", optLocalHost|optLocalPort, []SocketOption{LocalHost("192.0.2.9"), LocalPort(4242)})
+		cfg, err := applySocketOptions("test", []ConnectTCPOption{LocalHost("192.0.2.9"), LocalPort(4242)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +340,7 @@ func TestHappyEyeballsRealUnanswered(t *testing.T) {
 			return c, err
 		},
 	}
-	cfg, _ := applySocketOptions("test", optHappyEyeballsDelay, []SocketOption{HappyEyeballsDelay(20 * time.Millisecond)})
+	cfg, _ := applySocketOptions("test", []ConnectTCPOption{HappyEyeballsDelay(20 * time.Millisecond)})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()

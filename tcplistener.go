@@ -29,12 +29,13 @@ import (
 // Every socket has SO_REUSEADDR set (so that a server restarts on its port
 // at once); [ReusePort] sets SO_REUSEPORT as well. [Backlog] sets the length
 // of the accept queue (capped at 65536 and by the system; the default is the
-// system's maximum). Any other option is an error.
+// system's maximum). A negative backlog, a local port out of range or a
+// family other than AFUnspec, AFInet or AFInet6 is an error.
 //
 // CreateTCPListener returns a cancellation error, and creates nothing, once
 // ctx is cancelled; it blocks only to resolve LocalHost.
-func CreateTCPListener(ctx context.Context, opts ...SocketOption) (*MultiListener[SocketStream], error) {
-	cfg, err := applySocketOptions("CreateTCPListener", optLocalHost|optLocalPort|optFamily|optBacklog|optReusePort, opts)
+func CreateTCPListener(ctx context.Context, opts ...TCPListenerOption) (*MultiListener[SocketStream], error) {
+	cfg, err := applySocketOptions("CreateTCPListener", opts)
 	if err != nil {
 		return nil, err
 	}

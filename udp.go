@@ -57,10 +57,11 @@ type ConnectedUDPSocket interface {
 // create_udp_socket). [LocalHost] and [LocalPort] bind it (by default to
 // every interface and a port that the system chooses); [Family] chooses its
 // family when LocalHost does not (without either, the socket is dual-stack
-// where the system allows it); [ReusePort] sets SO_REUSEPORT. Any other
-// option is an error. It returns a cancellation error once ctx is cancelled.
-func CreateUDPSocket(ctx context.Context, opts ...SocketOption) (UDPSocket, error) {
-	cfg, err := applySocketOptions("CreateUDPSocket", optFamily|optLocalHost|optLocalPort|optReusePort, opts)
+// where the system allows it); [ReusePort] sets SO_REUSEPORT. A local port
+// out of range or a family other than AFUnspec, AFInet or AFInet6 is an
+// error. It returns a cancellation error once ctx is cancelled.
+func CreateUDPSocket(ctx context.Context, opts ...UDPSocketOption) (UDPSocket, error) {
+	cfg, err := applySocketOptions("CreateUDPSocket", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +93,11 @@ func CreateUDPSocket(ctx context.Context, opts ...SocketOption) (UDPSocket, erro
 // (AnyIO's create_connected_udp_socket); host is a name (the first address
 // it resolves to is used) or an IP address. [Family] restricts the address
 // family, [LocalHost] and [LocalPort] bind the local end, [ReusePort] sets
-// SO_REUSEPORT; any other option is an error. No packet is sent: connecting
+// SO_REUSEPORT (the options of [CreateUDPSocket]). No packet is sent: connecting
 // a UDP socket only fixes its peer. It returns a cancellation error once ctx
 // is cancelled.
-func CreateConnectedUDPSocket(ctx context.Context, host string, port int, opts ...SocketOption) (ConnectedUDPSocket, error) {
-	cfg, err := applySocketOptions("CreateConnectedUDPSocket", optFamily|optLocalHost|optLocalPort|optReusePort, opts)
+func CreateConnectedUDPSocket(ctx context.Context, host string, port int, opts ...UDPSocketOption) (ConnectedUDPSocket, error) {
+	cfg, err := applySocketOptions("CreateConnectedUDPSocket", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +241,7 @@ type connectedDgram struct {
 
 var (
 	_ ConnectedUDPSocket          = (*connectedDgram)(nil)
-	_ ConnectedUNIXDatagramSocket = (*connectedDgram)(nil)
+	_ ConnectedUnixDatagramSocket = (*connectedDgram)(nil)
 )
 
 func (s *connectedDgram) Receive(ctx context.Context) ([]byte, error) {

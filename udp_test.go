@@ -323,20 +323,25 @@ func TestWrapPacketConn(t *testing.T) {
 func itoaPort(p int) string { return strconv.Itoa(p) }
 
 func TestUDPOptions(t *testing.T) {
+	// Options that the UDP functions have no use for do not compile (see
+	// options_compile_test.go); a value out of range is an error, and a nil
+	// option is no option.
 	skRun(t, func(ctx context.Context) error {
-		if _, err := anyio.CreateUDPSocket(ctx, anyio.Backlog(1)); err == nil {
-			t.Error("CreateUDPSocket accepted Backlog")
+		if _, err := anyio.CreateUDPSocket(ctx, anyio.LocalPort(-1)); err == nil {
+			t.Error("CreateUDPSocket accepted LocalPort(-1)")
 		}
-		if _, err := anyio.CreateConnectedUDPSocket(ctx, "127.0.0.1", 9, anyio.HappyEyeballsDelay(0)); err == nil {
-			t.Error("CreateConnectedUDPSocket accepted HappyEyeballsDelay")
+		if _, err := anyio.CreateConnectedUDPSocket(ctx, "127.0.0.1", 9, anyio.Family(anyio.AFUnix)); err == nil {
+			t.Error("CreateConnectedUDPSocket accepted Family(AFUnix)")
 		}
-		if _, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPort(3)); err == nil {
-			t.Error("CreateUnixDatagramSocket accepted LocalPort")
+		if _, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPath("")); err == nil {
+			t.Error("CreateUnixDatagramSocket accepted LocalPath(\"\")")
 		}
-		var zero anyio.SocketOption
-		if _, err := anyio.CreateUDPSocket(ctx, zero); err == nil {
-			t.Error("CreateUDPSocket accepted the zero SocketOption")
+		var none anyio.UDPSocketOption
+		s, err := anyio.CreateUDPSocket(ctx, none, anyio.LocalHost("127.0.0.1"))
+		if err != nil {
+			t.Errorf("CreateUDPSocket with a nil option: %v", err)
+			return nil
 		}
-		return nil
+		return s.Close(ctx)
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// UNIXSocketStream is a [SocketStream] over a UNIX domain socket that can
+// UnixSocketStream is a [SocketStream] over a UNIX domain socket that can
 // also pass file descriptors (AnyIO's UNIXSocketStream).
 //
 // SendFDs sends msg (which must not be empty) with the descriptors fds (at
@@ -27,7 +27,7 @@ import (
 // descriptor it carried is closed and none is returned, so nothing leaks. It
 // returns [ErrEndOfStream] when the peer closed the connection, and otherwise
 // fails like Receive (with which it shares the one-reader rule).
-type UNIXSocketStream interface {
+type UnixSocketStream interface {
 	SocketStream
 	SendFDs(ctx context.Context, msg []byte, fds []int) error
 	ReceiveFDs(ctx context.Context, msglen, maxfds int) ([]byte, []*os.File, error)
@@ -38,7 +38,7 @@ type UNIXSocketStream interface {
 // Linux's abstract namespace. It blocks until connected and returns a
 // cancellation error once ctx is cancelled. A path without a socket gives
 // an error matching fs.ErrNotExist (or syscall.ECONNREFUSED).
-func ConnectUnix(ctx context.Context, path string) (UNIXSocketStream, error) {
+func ConnectUnix(ctx context.Context, path string) (UnixSocketStream, error) {
 	if ctx.Err() != nil {
 		return nil, core.CancelErr(ctx)
 	}
@@ -57,11 +57,11 @@ func ConnectUnix(ctx context.Context, path string) (UNIXSocketStream, error) {
 // create_unix_listener). A socket file left at path by an earlier process is
 // removed first (any other kind of file makes it fail); closing the listener
 // removes the socket file. [Mode] sets the permissions of the socket file
-// after it is bound, and [Backlog] the length of its accept queue; any other
-// option is an error. The listener's accepted streams are
-// [UNIXSocketStream]s.
-func CreateUnixListener(ctx context.Context, path string, opts ...SocketOption) (SocketListener, error) {
-	cfg, err := applySocketOptions("CreateUnixListener", optMode|optBacklog, opts)
+// after it is bound, and [Backlog] the length of its accept queue (a negative
+// backlog is an error). The listener's accepted streams are
+// [UnixSocketStream]s.
+func CreateUnixListener(ctx context.Context, path string, opts ...UnixListenerOption) (SocketListener, error) {
+	cfg, err := applySocketOptions("CreateUnixListener", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ type unixStream struct {
 	uc *net.UnixConn
 }
 
-var _ UNIXSocketStream = (*unixStream)(nil)
+var _ UnixSocketStream = (*unixStream)(nil)
 
 func newUnixStream(uc *net.UnixConn) *unixStream {
 	cs := &connStream{c: uc}

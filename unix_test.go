@@ -36,7 +36,7 @@ func skSocketPaths(t *testing.T) map[string]string {
 
 // skUnixStreams returns a connected pair: ConnectUnix's stream and the one
 // the listener accepted.
-func skUnixStreams(t *testing.T, path string) (anyio.UNIXSocketStream, anyio.UNIXSocketStream) {
+func skUnixStreams(t *testing.T, path string) (anyio.UnixSocketStream, anyio.UnixSocketStream) {
 	t.Helper()
 	ctx := context.Background()
 	l, err := anyio.CreateUnixListener(ctx, path)
@@ -52,9 +52,9 @@ func skUnixStreams(t *testing.T, path string) (anyio.UNIXSocketStream, anyio.UNI
 	if err != nil {
 		t.Fatal(err)
 	}
-	us, ok := server.(anyio.UNIXSocketStream)
+	us, ok := server.(anyio.UnixSocketStream)
 	if !ok {
-		t.Fatalf("a UNIX listener accepted a %T, not an anyio.UNIXSocketStream", server)
+		t.Fatalf("a UNIX listener accepted a %T, not an anyio.UnixSocketStream", server)
 	}
 	return client, us
 }
@@ -122,7 +122,7 @@ func skFiles(t *testing.T) (*os.File, *os.File) {
 
 // skRawUnixPair returns an anyio UNIX stream and the raw *net.UnixConn at
 // its other end.
-func skRawUnixPair(t *testing.T) (anyio.UNIXSocketStream, *net.UnixConn) {
+func skRawUnixPair(t *testing.T) (anyio.UnixSocketStream, *net.UnixConn) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -139,9 +139,9 @@ func skRawUnixPair(t *testing.T) (anyio.UNIXSocketStream, *net.UnixConn) {
 		conns[i] = c.(*net.UnixConn)
 	}
 	t.Cleanup(func() { conns[1].Close() })
-	s, ok := anyio.WrapConn(conns[0]).(anyio.UNIXSocketStream)
+	s, ok := anyio.WrapConn(conns[0]).(anyio.UnixSocketStream)
 	if !ok {
-		t.Fatal("WrapConn of a *net.UnixConn is not an anyio.UNIXSocketStream")
+		t.Fatal("WrapConn of a *net.UnixConn is not an anyio.UnixSocketStream")
 	}
 	return s, conns[1]
 }
@@ -334,7 +334,7 @@ func TestUNIXStreamCloseAfterCancelledIO(t *testing.T) {
 					return err
 				}
 				defer l.Close(ctx)
-				var client anyio.UNIXSocketStream
+				var client anyio.UnixSocketStream
 				defer func() {
 					if client != nil {
 						client.Close(ctx)
@@ -471,8 +471,8 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 		if b, _ := os.ReadFile(path); string(b) != "keep me" {
 			t.Errorf("the regular file now holds %q", b)
 		}
-		if _, err := anyio.CreateUnixListener(ctx, path, anyio.LocalPort(1)); err == nil {
-			t.Error("CreateUnixListener accepted LocalPort")
+		if _, err := anyio.CreateUnixListener(ctx, path, anyio.Backlog(-1)); err == nil || !strings.Contains(err.Error(), "Backlog(-1)") {
+			t.Errorf("CreateUnixListener(Backlog(-1)) = %v, want an error naming Backlog(-1)", err)
 		}
 		return nil
 	})
@@ -550,7 +550,7 @@ func TestMultiListenerTCPAndUNIX(t *testing.T) {
 
 // skUnixDatagram returns an unconnected UNIX datagram socket bound to a
 // fresh path.
-func skUnixDatagram(t *testing.T, ctx context.Context, path string) anyio.UNIXDatagramSocket {
+func skUnixDatagram(t *testing.T, ctx context.Context, path string) anyio.UnixDatagramSocket {
 	t.Helper()
 	s, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPath(path))
 	if err != nil {
@@ -704,7 +704,7 @@ func TestDatagramSocketsCloseAndBusy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return skDG[anyio.UNIXDatagramPacket]{s, anyio.UNIXDatagramPacket{Data: []byte("x"), Addr: paths["Path"]}}
+			return skDG[anyio.UnixDatagramPacket]{s, anyio.UnixDatagramPacket{Data: []byte("x"), Addr: paths["Path"]}}
 		},
 		"ConnectedUNIX": func(t *testing.T, ctx context.Context) dg {
 			peer := skUnixDatagram(t, ctx, paths["Abstract"])

@@ -10,38 +10,37 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// UNIXDatagramPacket is a datagram of a UNIX datagram socket with the path
+// UnixDatagramPacket is a datagram of a UNIX datagram socket with the path
 // of the socket it came from or goes to ("" for an unbound sender).
-type UNIXDatagramPacket struct {
+type UnixDatagramPacket struct {
 	Data []byte
 	Addr string
 }
 
-// UNIXDatagramSocket is an unconnected UNIX domain datagram socket (AnyIO
+// UnixDatagramSocket is an unconnected UNIX domain datagram socket (AnyIO
 // 4's UNIXDatagramSocket). Receive, Send and SendTo behave as those of
 // [UDPSocket], with socket paths for addresses. The socket offers
 // SocketAttribute.Family, LocalAddress and RawSocket.
-type UNIXDatagramSocket interface {
-	UnreliableObjectStream[UNIXDatagramPacket]
+type UnixDatagramSocket interface {
+	UnreliableObjectStream[UnixDatagramPacket]
 	SendTo(ctx context.Context, data []byte, path string) error
 }
 
-// ConnectedUNIXDatagramSocket is a UNIX domain datagram socket connected to
+// ConnectedUnixDatagramSocket is a UNIX domain datagram socket connected to
 // one peer socket (AnyIO 4's ConnectedUNIXDatagramSocket); it behaves as a
 // [ConnectedUDPSocket]. It offers SocketAttribute.Family, LocalAddress,
 // RemoteAddress and RawSocket.
-type ConnectedUNIXDatagramSocket interface {
+type ConnectedUnixDatagramSocket interface {
 	UnreliableObjectStream[[]byte]
 }
 
 // CreateUnixDatagramSocket creates an unconnected UNIX datagram socket
 // (AnyIO's create_unix_datagram_socket), bound to [LocalPath] when given
 // (a stale socket file there is removed first, and [Mode] sets the file's
-// permissions), else unbound: it can send, but nobody can answer it. Any
-// other option is an error. It returns a cancellation error once ctx is
-// cancelled.
-func CreateUnixDatagramSocket(ctx context.Context, opts ...SocketOption) (UNIXDatagramSocket, error) {
-	cfg, err := applySocketOptions("CreateUnixDatagramSocket", optLocalPath|optMode, opts)
+// permissions), else unbound: it can send, but nobody can answer it. It
+// returns a cancellation error once ctx is cancelled.
+func CreateUnixDatagramSocket(ctx context.Context, opts ...UnixDatagramSocketOption) (UnixDatagramSocket, error) {
+	cfg, err := applySocketOptions("CreateUnixDatagramSocket", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +57,10 @@ func CreateUnixDatagramSocket(ctx context.Context, opts ...SocketOption) (UNIXDa
 // CreateConnectedUnixDatagramSocket creates a UNIX datagram socket
 // connected to the socket at path (AnyIO's
 // create_connected_unix_datagram_socket). [LocalPath] binds it (so that the
-// peer can answer) and [Mode] sets the permissions of that file; any other
-// option is an error. It returns a cancellation error once ctx is
-// cancelled.
-func CreateConnectedUnixDatagramSocket(ctx context.Context, path string, opts ...SocketOption) (ConnectedUNIXDatagramSocket, error) {
-	cfg, err := applySocketOptions("CreateConnectedUnixDatagramSocket", optLocalPath|optMode, opts)
+// peer can answer) and [Mode] sets the permissions of that file. It returns
+// a cancellation error once ctx is cancelled.
+func CreateConnectedUnixDatagramSocket(ctx context.Context, path string, opts ...UnixDatagramSocketOption) (ConnectedUnixDatagramSocket, error) {
+	cfg, err := applySocketOptions("CreateConnectedUnixDatagramSocket", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +119,9 @@ type unixDgram struct {
 	uc *net.UnixConn
 }
 
-var _ UNIXDatagramSocket = (*unixDgram)(nil)
+var _ UnixDatagramSocket = (*unixDgram)(nil)
 
-func (s *unixDgram) Receive(ctx context.Context) (UNIXDatagramPacket, error) {
+func (s *unixDgram) Receive(ctx context.Context) (UnixDatagramPacket, error) {
 	var from string
 	data, err := s.receive(ctx, func(p []byte) (int, error) {
 		n, a, err := s.uc.ReadFromUnix(p)
@@ -133,19 +131,19 @@ func (s *unixDgram) Receive(ctx context.Context) (UNIXDatagramPacket, error) {
 		return n, err
 	})
 	if err != nil {
-		return UNIXDatagramPacket{}, err
+		return UnixDatagramPacket{}, err
 	}
-	return UNIXDatagramPacket{Data: data, Addr: from}, nil
+	return UnixDatagramPacket{Data: data, Addr: from}, nil
 }
 
-func (s *unixDgram) Send(ctx context.Context, packet UNIXDatagramPacket) error {
+func (s *unixDgram) Send(ctx context.Context, packet UnixDatagramPacket) error {
 	if packet.Addr == "" {
-		return fmt.Errorf("anyio: UNIXDatagramSocket.Send: empty destination path")
+		return fmt.Errorf("anyio: UnixDatagramSocket.Send: empty destination path")
 	}
 	to := &net.UnixAddr{Name: packet.Addr, Net: "unixgram"}
 	return s.send(ctx, func() (int, error) { return s.uc.WriteToUnix(packet.Data, to) })
 }
 
 func (s *unixDgram) SendTo(ctx context.Context, data []byte, path string) error {
-	return s.Send(ctx, UNIXDatagramPacket{Data: data, Addr: path})
+	return s.Send(ctx, UnixDatagramPacket{Data: data, Addr: path})
 }

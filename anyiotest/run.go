@@ -2,7 +2,6 @@ package anyiotest
 
 import (
 	"context"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/internal/core"
 )
 
 // DefaultTimeout is how long [Run] lets a test body run before it fails the
@@ -29,6 +29,14 @@ type Option interface{ applyRun(*runConfig) }
 type runConfig struct {
 	timeout   time.Duration
 	leakCheck bool
+}
+
+func (c *runConfig) apply(opts []Option) {
+	for _, o := range opts {
+		if o != nil {
+			o.applyRun(c)
+		}
+	}
 }
 
 type optionFunc func(*runConfig)
@@ -59,9 +67,7 @@ func IgnoreLeaks() Option { return optionFunc(func(c *runConfig) { c.leakCheck =
 func Run(t testing.TB, fn func(ctx context.Context) error, opts ...Option) {
 	t.Helper()
 	cfg := runConfig{timeout: DefaultTimeout, leakCheck: true}
-	for _, o := range opts {
-		o.applyRun(&cfg)
-	}
+	cfg.apply(opts)
 	run(t, cfg, "Run", fn)
 }
 
@@ -72,9 +78,7 @@ func Run(t testing.TB, fn func(ctx context.Context) error, opts ...Option) {
 func RunVirtual(t *testing.T, fn func(ctx context.Context) error, opts ...Option) {
 	t.Helper()
 	cfg := runConfig{timeout: DefaultVirtualTimeout, leakCheck: true}
-	for _, o := range opts {
-		o.applyRun(&cfg)
-	}
+	cfg.apply(opts)
 	synctest.Test(t, func(t *testing.T) {
 		t.Helper()
 		// Inside a bubble, synctest itself fails a test whose goroutines
@@ -129,7 +133,7 @@ func run(t testing.TB, cfg runConfig, name string, fn func(ctx context.Context) 
 		timer.Stop()
 	}
 	if pe, ok := err.(*anyio.PanicError); ok {
-		t.Errorf("anyiotest.%s: %s", name, pe.String())
+		t.Errorf("anyiotest.%s: %s", name, pe.Error())
 	} else if err != nil {
 		t.Errorf("anyiotest.%s: the test body failed: %v", name, err)
 	}
@@ -148,7 +152,7 @@ func runCatching(ctx context.Context, fn func(ctx context.Context) error) (err e
 		if r := recover(); r != nil {
 			pe, ok := r.(*anyio.PanicError)
 			if !ok {
-				pe = &anyio.PanicError{Value: r, Stack: debug.Stack(), Task: "the test body"}
+				pe = &anyio.PanicError{Value: r, Stack: core.PanicStack(), Task: "the test body"}
 			}
 			err = pe
 		}

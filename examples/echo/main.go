@@ -62,7 +62,7 @@ func main() {
 // serve listens as cfg says and echoes until ctx is cancelled; it reports
 // the listener's port to ready, if not nil, once it listens.
 func serve(ctx context.Context, cfg config, log io.Writer, ready func(port int)) error {
-	var opts []anyio.SocketOption
+	var opts []anyio.TCPListenerOption
 	if cfg.host != "" {
 		opts = append(opts, anyio.LocalHost(cfg.host))
 	}
@@ -94,7 +94,7 @@ func serve(ctx context.Context, cfg config, log io.Writer, ready func(port int))
 	if ready != nil {
 		ready(port)
 	}
-	return tlsListener.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+	return tlsListener.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 		return echo(ctx, s, log)
 	}, nil)
 }

@@ -45,6 +45,9 @@ var steps = []step{
 	{"Memory object streams: a pipeline with clones", pipeline},
 	{"CapacityLimiter: at most two downloads at once", limitDownloads},
 	{"A TLS echo server on two sockets (MultiListener)", tlsEchoServer},
+	{"Gather: three lookups at once", gatherLookups},
+	{"AsCompleted: replies as they come, with a timeout", firstReplies},
+	{"AMap: a crawler, at most two fetches at a time", crawl},
 	{"Worker processes: a CPU-bound job with a progress line", processPool},
 	{"A synchronous function calls into the Run through a portal", portalFromSync},
 }

@@ -53,7 +53,7 @@ func tlsEchoServer(ctx context.Context) error {
 	return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 		tg.StartSoon(func(ctx context.Context) error {
 			// Each connection gets a task of its own, handshake included.
-			return listener.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+			return listener.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 				defer s.Close(ctx)
 				buf := make([]byte, 256)
 				for {
@@ -72,11 +72,11 @@ func tlsEchoServer(ctx context.Context) error {
 		}, anyio.TaskName("tls-echo-server"))
 
 		for i, via := range []string{"tcp", "unix", "tcp"} {
-			var c *tlsstream.TLSStream
+			var c *tlsstream.Stream
 			if via == "tcp" {
 				c, err = tlsstream.Connect(ctx, "localhost", port, clientCfg)
 			} else {
-				var transport anyio.UNIXSocketStream
+				var transport anyio.UnixSocketStream
 				if transport, err = anyio.ConnectUnix(ctx, sock); err == nil {
 					if c, err = tlsstream.Wrap(ctx, transport, tlsstream.Hostname("localhost"), tlsstream.Config(clientCfg)); err != nil {
 						transport.Close(ctx)

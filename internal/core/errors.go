@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,37 +11,43 @@ import (
 // ErrCancelled is matched by every cancellation error that anyio returns.
 var ErrCancelled = errors.New("anyio: cancelled")
 
-// ErrTimeout is returned by a FailAfter/FailAt scope whose own deadline
-// cancelled its body. It also matches context.DeadlineExceeded.
-var ErrTimeout error = &timeoutError{}
-
-type timeoutError struct{}
-
-func (*timeoutError) Error() string        { return "anyio: timed out (deadline exceeded)" }
-func (*timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
-func (*timeoutError) Timeout() bool        { return true }
-func (*timeoutError) Temporary() bool      { return false }
-
 // CancelledError is the error of a blocking call whose context was cancelled.
 // It matches ErrCancelled, context.Canceled and the Err() of the context that
 // was cancelled (context.DeadlineExceeded for a plain context's deadline).
+//
+// The error that users see is the *anyio.CancelledError that holds this
+// record (see Publisher); Err returns it.
 type CancelledError struct {
 	reason   string
 	deadline bool
 	ctxErr   error // what ctx.Err() said when this error was made
 	cause    error // a foreign context's cause, if any
+	pub      error // the public error value that holds this record
+}
+
+// newCancelled makes a cancellation record and its public error value.
+func newCancelled(reason string, deadline bool, ctxErr, cause error) *CancelledError {
+	var c *CancelledError
+	if pub.NewCancelled != nil {
+		var e error
+		c, e = pub.NewCancelled()
+		c.pub = e
+	} else {
+		c = new(CancelledError)
+		c.pub = c
+	}
+	c.reason, c.deadline, c.ctxErr, c.cause = reason, deadline, ctxErr, cause
+	return c
 }
 
 // NewCancelledError returns the error for an explicit cancellation with an
 // optional reason.
-func NewCancelledError(reason string) *CancelledError {
-	return &CancelledError{reason: reason, ctxErr: context.Canceled}
+func NewCancelledError(reason string) error {
+	return newCancelled(reason, false, context.Canceled, nil).pub
 }
 
-// NewDeadlineError returns the error for a cancel scope's own deadline.
-func NewDeadlineError() *CancelledError {
-	return &CancelledError{deadline: true, ctxErr: context.Canceled}
-}
+// Err returns the public error value of the record.
+func (e *CancelledError) Err() error { return e.pub }
 
 // Reason returns the reason given to CancelWithReason, if any.
 func (e *CancelledError) Reason() string { return e.reason }
@@ -118,7 +125,7 @@ func CancelErr(ctx context.Context) error {
 	}
 	if s != nil {
 		if ce := s.cause.Load(); ce != nil && s.isDone() {
-			return ce
+			return ce.pub
 		}
 		if s.ctx.Context.Err() == nil {
 			return nil
@@ -129,13 +136,25 @@ func CancelErr(ctx context.Context) error {
 		return nil
 	}
 	cause := context.Cause(ctx)
-	if ce, ok := cause.(*CancelledError); ok && (err == context.Canceled || err == ce.ctxErr) {
-		return ce
+	if ce := AsCancelled(cause); ce != nil && (err == context.Canceled || err == ce.ctxErr) {
+		return ce.pub
 	}
 	if cause == nil {
 		cause = err
 	}
-	return &CancelledError{ctxErr: err, cause: cause}
+	return newCancelled("", false, err, cause).pub
+}
+
+// AsCancelled returns the cancellation record of err, if err is an anyio
+// cancellation error itself (not one wrapped in another error).
+func AsCancelled(err error) *CancelledError {
+	if pub.AsCancelled != nil {
+		if c := pub.AsCancelled(err); c != nil {
+			return c
+		}
+	}
+	c, _ := err.(*CancelledError)
+	return c
 }
 
 // ExceptionGroup holds several errors that happened together, in the order in
@@ -163,6 +182,27 @@ func (g *ExceptionGroup) Error() string {
 // Unwrap returns the errors of the group, for errors.Is and errors.As.
 func (g *ExceptionGroup) Unwrap() []error { return g.Errors }
 
+// NewGroup returns the public exception group of errs.
+func NewGroup(errs []error) error {
+	g := &ExceptionGroup{Errors: errs}
+	if pub.Group != nil {
+		return pub.Group(g)
+	}
+	return g
+}
+
+// AsGroup returns err as an exception group if it is one (itself, not
+// wrapped), or nil.
+func AsGroup(err error) *ExceptionGroup {
+	if pub.AsGroup != nil {
+		if g := pub.AsGroup(err); g != nil {
+			return g
+		}
+	}
+	g, _ := err.(*ExceptionGroup)
+	return g
+}
+
 // PanicError carries a panic out of a child task: the value given to panic
 // and the stack of the goroutine that panicked. Others holds the panics and
 // errors of other tasks of the same group that happened meanwhile.
@@ -173,7 +213,25 @@ type PanicError struct {
 	Others []error
 }
 
+// Error returns the headline (the task, the value, how many other failures
+// came with it) followed by the stack of the panicking task. The stack is
+// part of the message because a *PanicError that nobody recovers crashes
+// the program from the goroutine that ran the task group, and the runtime
+// prints the message of the panic value: that is how the crash output shows
+// the line that panicked.
 func (p *PanicError) Error() string {
+	var b strings.Builder
+	b.WriteString(p.Headline())
+	if len(p.Stack) > 0 {
+		b.WriteString("\n\npanicking task's stack:\n")
+		b.Write(bytes.TrimRight(p.Stack, "\n"))
+	}
+	return b.String()
+}
+
+// Headline returns the first line of Error: the task, the value and how many
+// other failures came with the panic.
+func (p *PanicError) Headline() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "anyio: panic in task %q: %v", p.Task, p.Value)
 	if len(p.Others) > 0 {
@@ -182,9 +240,23 @@ func (p *PanicError) Error() string {
 	return b.String()
 }
 
-// String returns the message and the stack of the panicking goroutine.
-func (p *PanicError) String() string {
-	return p.Error() + "\n\n" + string(p.Stack)
+// public returns the public value of p, to panic with.
+func (p *PanicError) public() any {
+	if pub.Panic != nil {
+		return pub.Panic(p)
+	}
+	return p
+}
+
+// asPanic returns the panic record of a recovered value, if it is one.
+func asPanic(r any) *PanicError {
+	if pub.AsPanic != nil {
+		if p := pub.AsPanic(r); p != nil {
+			return p
+		}
+	}
+	p, _ := r.(*PanicError)
+	return p
 }
 
 // Unwrap returns the panic value if it is an error, followed by the other
@@ -203,4 +275,45 @@ type GoexitError struct{ Task string }
 
 func (e *GoexitError) Error() string {
 	return fmt.Sprintf("anyio: task %q called runtime.Goexit instead of returning", e.Task)
+}
+
+// NewGoexitError returns the public error for a task named task that called
+// runtime.Goexit.
+func NewGoexitError(task string) error {
+	e := &GoexitError{Task: task}
+	if pub.Goexit != nil {
+		return pub.Goexit(e)
+	}
+	return e
+}
+
+// Publisher turns the records of core into the public error values that
+// package anyio declares, so that users see *anyio.PanicError and not a type
+// of this internal package. ExceptionGroup, PanicError and GoexitError have
+// the same fields as their public counterparts, so that the conversion is a
+// pointer conversion; a CancelledError record lives inside the public
+// *anyio.CancelledError, made together with it.
+//
+// anyio registers its Publisher in its init function, before any task runs.
+// Without one (in core's and wait's own tests), the records are the errors.
+type Publisher struct {
+	Group        func(*ExceptionGroup) error
+	AsGroup      func(error) *ExceptionGroup
+	Panic        func(*PanicError) any
+	AsPanic      func(any) *PanicError
+	Goexit       func(*GoexitError) error
+	NewCancelled func() (*CancelledError, error)
+	AsCancelled  func(error) *CancelledError
+}
+
+var pub Publisher
+
+// SetPublisher registers p. It is called once, by package anyio's init.
+func SetPublisher(p Publisher) {
+	pub = p
+	// The causes made before p was registered (package variables) are
+	// made again, so that they too are public values.
+	plainCancel = newCancelled("", false, context.Canceled, nil)
+	deadlineCancel = newCancelled("", true, context.Canceled, nil)
+	exitedCause = newCancelled("the cancel scope of this context has exited", false, context.Canceled, nil)
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,14 @@ type Group struct {
 	joinCh  chan struct{}
 	errs    []error
 	panics  []*PanicError
+
+	// common counts the tasks that returned the cancellation error of the
+	// group's scope itself (its cause), and are not in errs yet: when a
+	// whole group is cancelled, every task returns that one value, so
+	// counting it keeps thousands of finishing tasks off g.mu. They enter
+	// errs, in place, before the next error that is appended
+	// (flushCommonLocked).
+	common atomic.Int64
 
 	prev, next *Group // siblings in host.groups
 }
@@ -268,24 +277,44 @@ func runChild(t *Task, fn func(context.Context) error) {
 // (runtime.Goexit is running) into a *GoexitError.
 func recoverFailure(t *Task, r any) error {
 	if r == nil {
-		return &GoexitError{Task: t.Name()}
+		return NewGoexitError(t.Name())
 	}
-	if pe, ok := r.(*PanicError); ok {
+	if pe := asPanic(r); pe != nil {
 		return pe
 	}
-	return &PanicError{Value: r, Stack: debug.Stack(), Task: t.Name()}
+	return &PanicError{Value: r, Stack: PanicStack(), Task: t.Name()}
+}
+
+// PanicStack returns the stack of the calling goroutine, for a deferred
+// function that recovered a panic: from the frame that panicked down, without
+// the frames of the recovery itself (debug.Stack, the deferred functions and
+// the runtime's panic).
+func PanicStack() []byte {
+	st := debug.Stack()
+	nl := bytes.IndexByte(st, '\n')
+	if nl < 0 {
+		return st
+	}
+	// The frames above the panicking one end with the runtime's "panic("
+	// frame: two lines, the function and its file.
+	i := bytes.Index(st, []byte("\npanic("))
+	if i < 0 {
+		return st
+	}
+	rest := st[i+1:]
+	for range 2 {
+		j := bytes.IndexByte(rest, '\n')
+		if j < 0 {
+			return st
+		}
+		rest = rest[j+1:]
+	}
+	return append(st[:nl+1:nl+1], rest...)
 }
 
 // childDone records the result of a child that returned.
 func (g *Group) childDone(t *Task, err error) {
-	switch {
-	case err == nil:
-		g.finishChild(t, nil, false)
-	case IsCancellation(err):
-		g.finishChild(t, nil, true)
-	default:
-		g.finishChild(t, err, false)
-	}
+	g.finishChild(t, err, err != nil && IsCancellation(err))
 }
 
 // childFailed records a child that panicked or called runtime.Goexit.
@@ -293,6 +322,14 @@ func (g *Group) childFailed(t *Task, failure error) {
 	g.finishChild(t, failure, false)
 }
 
+// finishChild records how child t ended: err is its error (a *PanicError
+// record for a panic), cancelled whether err is a cancellation.
+//
+// As in Trio, every error of a child cancels the group's scope, a
+// cancellation too, and the group keeps every error, cancellations too, in
+// order of occurrence: the scope that caused a cancellation is the one to
+// remove it from the error it leaves with (see Scope.Exit), which may be the
+// group's own scope or one outside.
 func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	cancel := ""
 	if pe, ok := err.(*PanicError); ok {
@@ -301,12 +338,12 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 		g.mu.Unlock()
 		cancel = "task " + t.Name() + " panicked"
 	} else if err != nil {
-		g.mu.Lock()
-		g.errs = append(g.errs, err)
-		g.mu.Unlock()
-		cancel = "task " + t.Name() + " failed"
-	} else if cancelled && !g.cancelled.Load() && g.cancelled.CompareAndSwap(false, true) {
-		cancel = "task " + t.Name() + " was cancelled"
+		g.addError(err, cancelled)
+		if !cancelled {
+			cancel = "task " + t.Name() + " failed"
+		} else if !g.cancelled.Load() && g.cancelled.CompareAndSwap(false, true) {
+			cancel = "task " + t.Name() + " was cancelled"
+		}
 	}
 	if cancel != "" && !g.Scope.Cancelled() {
 		g.Scope.Cancel(cancel)
@@ -319,24 +356,52 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 	g.run.taskExited()
 }
 
+// addError records err, a failure or (cancelled) a cancellation error.
+func (g *Group) addError(err error, cancelled bool) {
+	if cancelled {
+		if ce := g.Scope.cause.Load(); ce != nil && err == ce.pub {
+			g.common.Add(1)
+			return
+		}
+	}
+	g.mu.Lock()
+	g.flushCommonLocked()
+	g.errs = append(g.errs, err)
+	g.mu.Unlock()
+}
+
+// flushCommonLocked appends the cancellations counted in g.common to g.errs.
+func (g *Group) flushCommonLocked() {
+	n := g.common.Swap(0)
+	if n == 0 {
+		return
+	}
+	e := g.Scope.cause.Load().pub
+	for range n {
+		g.errs = append(g.errs, e)
+	}
+}
+
 // Finish runs after the body returned bodyErr (or panicked, with bodyPanic):
 // it cancels the scope on failure, waits for every child, leaves the scope and
 // returns the group's result. A panic of the body or a child is re-raised here
 // as *PanicError, after every child has returned.
-func (g *Group) Finish(bodyErr error, bodyPanic error) error {
+//
+// The result is every error of the body and the children in order of
+// occurrence, cancellations included, less what the group's scope swallows
+// on exit (see Scope.Exit): an exception group when a failure other than a
+// cancellation remains, and a single cancellation error when only
+// cancellations do, as AnyIO's task groups raise one Cancelled rather than a
+// group of them.
+func (g *Group) Finish(bodyErr error, bodyPanic *PanicError) error {
 	if bodyPanic != nil {
 		g.mu.Lock()
-		g.panics = append(g.panics, bodyPanic.(*PanicError))
+		g.panics = append(g.panics, bodyPanic)
 		g.mu.Unlock()
 		g.Scope.Cancel("the task group's body panicked")
 	} else if bodyErr != nil {
-		cancelled := IsCancellation(bodyErr)
-		g.mu.Lock()
-		if !cancelled {
-			g.errs = append(g.errs, bodyErr)
-		}
-		g.mu.Unlock()
-		if cancelled {
+		g.addError(bodyErr, IsCancellation(bodyErr))
+		if IsCancellation(bodyErr) {
 			g.Scope.Cancel("")
 		} else {
 			g.Scope.Cancel("the task group's body failed")
@@ -357,32 +422,48 @@ func (g *Group) Finish(bodyErr error, bodyPanic error) error {
 	g.run.groupsMu.Unlock()
 
 	g.mu.Lock()
+	onlyCancelled := true
+	for _, e := range g.errs {
+		if !IsCancellation(e) {
+			onlyCancelled = false
+			break
+		}
+	}
+	if !onlyCancelled {
+		g.flushCommonLocked()
+	}
 	errs, panics := g.errs, g.panics
-	childCancelled := g.cancelled.Load()
+	if onlyCancelled && g.common.Load() > 0 && len(errs) == 0 {
+		errs = []error{g.Scope.cause.Load().pub}
+	}
 	g.mu.Unlock()
 
 	var result error
 	if len(errs) > 0 {
-		result = &ExceptionGroup{Errors: errs}
-	} else if g.Scope.Cancelled() && (childCancelled || IsCancellation(bodyErr)) {
-		// A task of the group met the cancellation: either the group's own,
-		// which Exit swallows, or one from outside, which the caller gets as
-		// a single cancellation error. When no task met it (every task
-		// returned nil), nothing was cut short and there is nothing to report.
-		if IsCancellation(bodyErr) {
+		switch {
+		case !onlyCancelled:
+			result = NewGroup(errs)
+		case IsCancellation(bodyErr):
 			result = bodyErr
-		} else {
+		default:
 			result = CancelErr(g.Scope.Context())
+			if result == nil {
+				result = errs[0]
+			}
 		}
 	}
 	result = g.Scope.Exit(result)
 	if len(panics) > 0 {
 		first := panics[0]
 		for _, p := range panics[1:] {
-			first.Others = append(first.Others, p)
+			first.Others = append(first.Others, p.public().(error))
 		}
-		first.Others = append(first.Others, errs...)
-		panic(first)
+		for _, e := range errs {
+			if !IsCancellation(e) {
+				first.Others = append(first.Others, e)
+			}
+		}
+		panic(first.public())
 	}
 	if result == nil {
 		return nil
@@ -443,19 +524,26 @@ var ErrNeverStarted = errors.New("anyio: child task returned without calling Tas
 
 // StartState is the hand-off between a Start caller and its child.
 type StartState struct {
-	mu      sync.Mutex
-	g       *Group
-	t       *Task
-	caller  *Task
-	started bool
-	value   any
-	done    chan struct{}
-	err     error
+	mu       sync.Mutex
+	g        *Group
+	t        *Task
+	caller   *Task
+	started  bool // Started was called
+	moved    bool // Started moved the child into the group
+	finished bool // the child returned while it belonged to the caller
+	value    any
+	done     chan struct{}
+	err      error
 }
 
 // Start starts fn as a child that belongs to the caller's scope until it
 // calls Started, and returns the value it passed to Started. An error (or
 // panic) of the child before Started is the caller's, not the group's.
+//
+// If the caller is cancelled when the child calls Started, the child is not
+// moved (Trio's rule): it stays under the caller, which waits for it to
+// return and gets its result (the value given to Started if it returns nil);
+// the group and its other tasks never see it.
 func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *StartState) error, name string, pc uintptr) (any, error) {
 	caller := TaskOf(ctx)
 	g.mu.Lock()
@@ -479,13 +567,16 @@ func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *Star
 	caller.Unpark()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.started {
+	if st.moved {
 		return st.value, nil
 	}
 	if pe, ok := st.err.(*PanicError); ok {
-		panic(pe)
+		panic(pe.public())
 	}
-	return nil, st.err
+	if st.err != nil {
+		return nil, st.err
+	}
+	return st.value, nil
 }
 
 func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, *StartState) error, ctx context.Context) {
@@ -496,15 +587,16 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 			err = recoverFailure(t, recover())
 		}
 		st.mu.Lock()
-		started := st.started
-		if !started {
-			if err == nil {
+		moved := st.moved
+		if !moved {
+			st.finished = true
+			if !st.started && err == nil {
 				err = ErrNeverStarted
 			}
 			st.err = err
 		}
 		st.mu.Unlock()
-		if started {
+		if moved {
 			if returned {
 				g.childDone(t, err)
 			} else {
@@ -512,7 +604,7 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 			}
 			return
 		}
-		// Not started: the result is the caller's; the group only forgets
+		// Not moved: the result is the caller's; the group only forgets
 		// the child.
 		t.x.Load().ownScope.Exit(nil)
 		t.releaseWaits()
@@ -525,8 +617,8 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 	returned = true
 }
 
-// Started moves the child into its group and hands v to the Start caller.
-// It panics if called twice.
+// Started hands v to the Start caller and moves the child into its group,
+// unless the caller is cancelled (see Start). It panics if called twice.
 func (st *StartState) Started(v any) {
 	st.mu.Lock()
 	if st.started {
@@ -536,8 +628,16 @@ func (st *StartState) Started(v any) {
 	st.started = true
 	st.value = v
 	st.mu.Unlock()
+	if !st.t.x.Load().ownScope.MoveTo(st.g.Scope.Context()) {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.finished {
+		return
+	}
+	st.moved = true
 	st.t.SetParentID(st.g.host.ID())
-	st.t.x.Load().ownScope.Reparent(st.g.Scope.Context())
 	st.caller.Wake()
 	close(st.done)
 }

@@ -21,10 +21,11 @@ const (
 	scopeExited
 )
 
+// The causes that every scope shares (made again by SetPublisher).
 var (
-	plainCancel    = NewCancelledError("")
-	deadlineCancel = NewDeadlineError()
-	exitedCause    = NewCancelledError("the cancel scope of this context has exited")
+	plainCancel    = newCancelled("", false, context.Canceled, nil)
+	deadlineCancel = newCancelled("", true, context.Canceled, nil)
+	exitedCause    = newCancelled("the cancel scope of this context has exited", false, context.Canceled, nil)
 )
 
 // Scope is the cancel scope machinery behind CancelScope, task groups and the
@@ -61,7 +62,8 @@ type Scope struct {
 	kind            uint8 // scopePlain, scopeGroup or scopeTask
 	state           uint8
 	cancelCalled    bool
-	deadlineFired   bool
+	deadlineFired   bool // the deadline was reached while the scope was entered
+	timedOut        bool // the deadline was reached before Cancel was called
 	parentCancelled bool
 	caught          bool
 	ownCause        *CancelledError
@@ -176,7 +178,7 @@ func (s *Scope) link(parent context.Context) {
 		}
 		p.children = s
 		if p.ctx.Context.Err() != nil {
-			s.parentDone(context.Cause(p.ctx.Context))
+			s.parentDone(asCancelled(context.Cause(p.ctx.Context)))
 		}
 		p.mu.Unlock()
 		return
@@ -185,10 +187,10 @@ func (s *Scope) link(parent context.Context) {
 		return
 	}
 	if parent.Err() != nil {
-		s.parentDone(CancelErr(parent))
+		s.parentDone(asCancelled(CancelErr(parent)))
 		return
 	}
-	s.stopForeign = context.AfterFunc(parent, func() { s.parentDone(CancelErr(parent)) })
+	s.stopForeign = context.AfterFunc(parent, func() { s.parentDone(asCancelled(CancelErr(parent))) })
 }
 
 // unlink detaches the scope from its parent's cancellation.
@@ -212,22 +214,54 @@ func (s *Scope) unlink() {
 	}
 }
 
-// Reparent moves an entered scope's cancellation (and deadline) link to a new
-// parent context; values keep coming from the original parent. Used when a
-// started task calls Started and moves into its task group.
-func (s *Scope) Reparent(parent context.Context) {
-	s.unlink()
-	s.mu.Lock()
-	s.cancelParent = parent
-	s.parentCancelled = false
-	s.parentCause = nil
-	s.mu.Unlock()
+// MoveTo moves an entered scope's cancellation (and deadline) link to a new
+// parent context; values keep coming from the original parent. It is how a
+// started task moves into its task group. A scope that is cancelled already,
+// or whose parent's cancellation is on its way, is not moved: MoveTo then
+// reports false, and the scope stays cancelled where it is.
+func (s *Scope) MoveTo(parent context.Context) bool {
+	if p := s.parent; p != nil {
+		// The parent's lock keeps its cancellation from reaching the
+		// scope while it is detached.
+		p.mu.Lock()
+		s.mu.Lock()
+		if s.ctx.Context.Err() != nil {
+			s.mu.Unlock()
+			p.mu.Unlock()
+			return false
+		}
+		if s.prev != nil {
+			s.prev.next = s.next
+		} else {
+			p.children = s.next
+		}
+		if s.next != nil {
+			s.next.prev = s.prev
+		}
+		s.prev, s.next, s.parent = nil, nil, nil
+		s.cancelParent = parent
+		s.parentCancelled, s.parentCause = false, nil
+		s.mu.Unlock()
+		p.mu.Unlock()
+	} else {
+		s.mu.Lock()
+		cancelled := s.ctx.Context.Err() != nil
+		s.mu.Unlock()
+		if cancelled || s.stopForeign != nil && !s.stopForeign() {
+			return false // a foreign parent's cancellation is under way
+		}
+		s.stopForeign = nil
+		s.mu.Lock()
+		s.cancelParent = parent
+		s.parentCancelled, s.parentCause = false, nil
+		s.mu.Unlock()
+	}
 	s.link(parent)
+	return true
 }
 
 // parentDone is called when the parent's cancellation reaches the scope.
-func (s *Scope) parentDone(cause error) {
-	ce := asCancelled(cause)
+func (s *Scope) parentDone(ce *CancelledError) {
 	s.mu.Lock()
 	if s.state == scopeEntered && !s.parentCancelled {
 		s.parentCancelled = true
@@ -239,17 +273,17 @@ func (s *Scope) parentDone(cause error) {
 	s.mu.Unlock()
 }
 
-// asCancelled returns cause as a *CancelledError. Every cause anyio gives a
-// scope's context is one; anything else is wrapped.
+// asCancelled returns the cancellation record of cause. Every cause anyio
+// gives a scope's context is one; anything else is wrapped.
 func asCancelled(cause error) *CancelledError {
-	if ce, ok := cause.(*CancelledError); ok && ce != nil {
+	if ce := AsCancelled(cause); ce != nil {
 		return ce
 	}
-	return &CancelledError{ctxErr: context.Canceled, cause: cause}
+	return newCancelled("", false, context.Canceled, cause)
 }
 
 // cancelLocked cancels the scope's context and its children's. s.mu is held.
-func (s *Scope) cancelLocked(cause error) {
+func (s *Scope) cancelLocked(cause *CancelledError) {
 	if s.ctx.Context.Err() != nil {
 		return
 	}
@@ -276,13 +310,11 @@ func (s *Scope) isDone() bool {
 // for CancelErr. Its calls are serialised under s.mu, and exitLocked cancels
 // only after the state left scopeEntered, so the cause recorded is the one
 // the context keeps.
-func (s *Scope) cancelWith(cause error) {
+func (s *Scope) cancelWith(cause *CancelledError) {
 	if s.ctx.Context.Err() == nil {
-		if ce, ok := cause.(*CancelledError); ok {
-			s.cause.Store(ce)
-		}
+		s.cause.Store(cause)
 	}
-	s.cancelInner(cause)
+	s.cancelInner(cause.pub)
 }
 
 // Cancel cancels the scope; reason, if not empty, appears in the error.
@@ -291,7 +323,7 @@ func (s *Scope) cancelWith(cause error) {
 func (s *Scope) Cancel(reason string) {
 	cause := plainCancel
 	if reason != "" {
-		cause = NewCancelledError(reason)
+		cause = newCancelled(reason, false, context.Canceled, nil)
 	}
 	s.mu.Lock()
 	if !s.cancelCalled {
@@ -378,11 +410,17 @@ func (s *Scope) onTimer() {
 	s.mu.Unlock()
 }
 
+// deadlineExpiredLocked records that the deadline was reached and cancels
+// the scope. The deadline is recorded also when the scope's context is
+// cancelled already (from outside, or by Cancel): it is what makes the scope
+// the one to swallow the cancellation when its shield is raised later, as in
+// Trio, where reaching a deadline calls cancel() whatever the state.
 func (s *Scope) deadlineExpiredLocked() {
-	if s.ctx.Context.Err() == nil {
+	if !s.deadlineFired {
 		s.deadlineFired = true
-		s.cancelLocked(deadlineCancel)
+		s.timedOut = !s.cancelCalled
 	}
+	s.cancelLocked(deadlineCancel)
 }
 
 // Shield reports whether the scope is shielded.
@@ -430,40 +468,55 @@ func (s *Scope) swallowsLocked() bool {
 	return !s.parentCancelled && (s.cancelParent == nil || s.cancelParent.Err() == nil)
 }
 
-// Exit leaves the scope after its body returned err and applies AnyIO's rule:
-// a cancellation error is swallowed by the outermost cancelled scope up to the
-// first shield, when that scope caused it. It returns what the caller of the
+// Exit leaves the scope after its body returned err and applies AnyIO's rule
+// (Trio's): when the scope cancelled itself (Cancel or its deadline) and no
+// cancellation from outside is visible through its shield, it swallows every
+// cancellation error that err carries, through nested exception groups, and
+// drops the groups that this leaves empty. It returns what the caller of the
 // scope gets.
 func (s *Scope) Exit(err error) error {
 	s.mu.Lock()
 	if err != nil && s.swallowsLocked() {
-		var eg *ExceptionGroup
-		if g, ok := err.(*ExceptionGroup); ok {
-			eg = g
-		}
-		switch {
-		case eg != nil:
-			var rest []error
-			for _, e := range eg.Errors {
-				if !IsCancellation(e) {
-					rest = append(rest, e)
-				}
-			}
-			if len(rest) < len(eg.Errors) {
-				s.caught = true
-				if len(rest) == 0 {
-					err = nil
-				} else {
-					err = &ExceptionGroup{Errors: rest}
-				}
-			}
-		case IsCancellation(err):
+		var removed bool
+		err, removed = StripCancellations(err)
+		if removed {
 			s.caught = true
-			err = nil
 		}
 	}
 	s.exitLocked()
 	return err
+}
+
+// StripCancellations removes the cancellation errors from err: err itself if
+// it is one, or the members of an exception group (nested ones included)
+// that are; a group left empty is dropped, one left unchanged is kept as it
+// is. removed reports whether anything was removed.
+func StripCancellations(err error) (rest error, removed bool) {
+	if IsCancellation(err) {
+		return nil, true
+	}
+	eg := AsGroup(err)
+	if eg == nil {
+		return err, false
+	}
+	var kept []error
+	for i, e := range eg.Errors {
+		r, rm := StripCancellations(e)
+		if rm && kept == nil {
+			kept = append(make([]error, 0, len(eg.Errors)), eg.Errors[:i]...)
+		}
+		if kept != nil && r != nil {
+			kept = append(kept, r)
+		}
+		removed = removed || rm
+	}
+	if !removed {
+		return err, false
+	}
+	if len(kept) == 0 {
+		return nil, true
+	}
+	return NewGroup(kept), true
 }
 
 // Abort leaves the scope without judging an error (the body panicked).
@@ -488,20 +541,22 @@ func (s *Scope) exitLocked() {
 	// Not cancelWith: nobody waits on an exited scope in bulk, so its
 	// cause need not be recorded (CancelErr then asks context.Cause), and
 	// every scope's exit saves an atomic store.
-	s.cancelInner(exitedCause)
+	s.cancelInner(exitedCause.pub)
 	if t := s.task; t != nil {
 		t.leftScope(s, s.prevTask)
 	}
 }
 
-// CaughtTimeout reports whether the scope swallowed a cancellation that its
-// own deadline caused: what turns FailAfter's cancellation into ErrTimeout.
-// A scope cancelled by Cancel is no timeout, even if its deadline passes
-// before the body meets the cancellation.
+// CaughtTimeout reports whether the scope swallowed a cancellation and its
+// deadline, not Cancel, was the first reason it had to cancel itself: what
+// turns FailAfter's cancellation into ErrTimeout. A scope cancelled by Cancel
+// is no timeout, even if its deadline passes before the body meets the
+// cancellation; a deadline reached is one, even if it is moved later
+// afterwards.
 func (s *Scope) CaughtTimeout() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.caught && s.deadlineFired
+	return s.caught && s.timedOut
 }
 
 // State describes the scope for DumpTasks.

@@ -64,7 +64,7 @@ func BenchmarkDecodeUTF8(b *testing.B) {
 		b.SetBytes(textCorpusSize)
 		ctx := context.Background()
 		for b.Loop() {
-			r, _ := text.NewReceiveStream(&textSource{})
+			r := text.NewReceiveStream(&textSource{})
 			total := 0
 			for {
 				s, err := r.Receive(ctx)

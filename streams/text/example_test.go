@@ -22,11 +22,7 @@ func ExampleReceiveStream() {
 	send.Send(ctx, []byte("\x9fe"))
 	send.Close(ctx)
 
-	r, err := text.NewReceiveStream(anyio.ObjectToByteReceiveStream(recv))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	r := text.NewReceiveStream(anyio.ObjectToByteReceiveStream(recv))
 	for s, err := range anyio.Iterate(ctx, r) {
 		if err != nil {
 			fmt.Println("error:", err)
@@ -41,18 +37,14 @@ func ExampleReceiveStream() {
 }
 
 // A bidirectional text stream in Latin-1, with unencodable characters
-// replaced by '?' as Python's errors="replace" does.
+// replaced by '?' as Python's errors="replace" does (text.Replace).
 func ExampleNewStream() {
 	ctx := context.Background()
 	toPeer, fromUs := anyio.NewMemoryObjectStream[[]byte](anyio.Unbounded)
 	toUs, fromPeer := anyio.NewMemoryObjectStream[[]byte](anyio.Unbounded)
-	ts, err := text.NewStream(
+	ts := text.NewStream(
 		anyio.ObjectToByteStream(stapled.NewObjectStream(toPeer, fromPeer)),
-		text.Encoding(charmap.ISO8859_1), text.Errors("replace"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+		text.Encoding(charmap.ISO8859_1), text.Errors(text.Replace))
 	defer ts.Close(ctx)
 
 	ts.Send(ctx, "café: 3 €")

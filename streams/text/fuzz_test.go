@@ -93,13 +93,13 @@ func FuzzDecodeUTF8(f *testing.F) {
 	f.Add([]byte("\xc0\xaf\xf4\x90\x80\x80\xef\xbf\xbd"), []byte{3})
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
 		want := referenceDecode(data, false)
-		for _, mode := range []string{"strict", "replace"} {
-			r, _ := text.NewReceiveStream(chunkedSource(t, data, cuts), text.Errors(mode))
+		for _, mode := range []text.ErrorMode{text.Strict, text.Replace} {
+			r := text.NewReceiveStream(chunkedSource(t, data, cuts), text.Errors(mode))
 			if got := decodeAll(t, r); got != want {
 				t.Fatalf("%s: decoded %q, want %q", mode, got, want)
 			}
 		}
-		r, _ := text.NewReceiveStream(chunkedSource(t, data, cuts), text.Errors("ignore"))
+		r := text.NewReceiveStream(chunkedSource(t, data, cuts), text.Errors(text.Ignore))
 		if got, want := decodeAll(t, r), referenceDecode(data, true); got != want {
 			t.Fatalf("ignore: decoded %q, want %q", got, want)
 		}
@@ -120,7 +120,7 @@ func FuzzDecodeEncodings(f *testing.F) {
 		if err != nil {
 			t.Skip()
 		}
-		r, _ := text.NewReceiveStream(chunkedSource(t, data, cuts), text.Encoding(enc), text.Errors("replace"))
+		r := text.NewReceiveStream(chunkedSource(t, data, cuts), text.Encoding(enc), text.Errors(text.Replace))
 		if got := decodeAll(t, r); got != string(want) {
 			t.Fatalf("decoded %q, want %q", got, want)
 		}

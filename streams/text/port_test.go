@@ -22,7 +22,7 @@ func TestPortReceiveEncodingErrorOpenStream(t *testing.T) {
 	defer cancel()
 	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
 	defer send.Close(context.Background())
-	r := newReceive(t, anyio.ObjectToByteReceiveStream(recv), text.Errors("replace"))
+	r := newReceive(t, anyio.ObjectToByteReceiveStream(recv), text.Errors(text.Replace))
 	defer r.Close(context.Background())
 	if err := send.Send(ctx, []byte("\xe5\xe4\xf6")); err != nil { // "åäö" in Latin-1
 		t.Fatal(err)

@@ -5,9 +5,9 @@
 // golang.org/x/text/encoding can be chosen with [Encoding]. Decoding is
 // incremental: a character split across chunks comes out whole, in the string
 // returned once its last byte has arrived. [Errors] chooses what happens to
-// ill-formed input, as Python's codecs do: "strict" (the default) reports it,
-// "replace" turns it into U+FFFD when decoding and '?' when encoding,
-// "ignore" drops it.
+// ill-formed input, as Python's codecs do: [Strict] (the default) reports it,
+// [Replace] turns it into U+FFFD when decoding and '?' when encoding,
+// [Ignore] drops it.
 //
 // Wrap a stream of byte slices (such as a memory object stream) with
 // anyio.ObjectToByteReceiveStream or anyio.ObjectToByteSendStream first.
@@ -26,71 +26,93 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// An Option configures a text stream.
-type Option func(*config)
+// Option configures a text stream ([NewReceiveStream], [NewSendStream],
+// [NewStream], [NewConnectable]): [Encoding], [Errors]. When an option is
+// given twice, the last one wins; a nil Option is ignored.
+type Option interface{ applyText(*config) }
 
 type config struct {
-	enc    encoding.Encoding
-	errors string
+	enc  encoding.Encoding
+	mode ErrorMode
 }
 
 // Encoding sets the character encoding (default: UTF-8). A nil enc means
 // UTF-8.
-func Encoding(enc encoding.Encoding) Option {
-	return func(c *config) { c.enc = enc }
-}
+func Encoding(enc encoding.Encoding) Option { return encodingOption{enc} }
 
-// Errors sets the handling of ill-formed input: "strict" (the default),
-// "replace" or "ignore". Any other value makes the constructor fail.
-func Errors(mode string) Option {
-	return func(c *config) { c.errors = mode }
-}
+type encodingOption struct{ enc encoding.Encoding }
 
-type errMode uint8
+func (o encodingOption) applyText(c *config) { c.enc = o.enc }
+
+// ErrorMode is what a text stream does with ill-formed input: Python's
+// errors argument of a codec.
+type ErrorMode uint8
 
 const (
-	modeStrict errMode = iota
-	modeReplace
-	modeIgnore
+	// Strict reports ill-formed input: a *DecodeError when receiving, an
+	// *EncodeError when sending (the default).
+	Strict ErrorMode = iota
+	// Replace turns ill-formed input into U+FFFD when decoding, and text
+	// the encoding cannot represent into '?' when encoding.
+	Replace
+	// Ignore drops ill-formed input.
+	Ignore
 )
+
+// String returns Python's name of the mode: "strict", "replace" or
+// "ignore".
+func (m ErrorMode) String() string {
+	switch m {
+	case Strict:
+		return "strict"
+	case Replace:
+		return "replace"
+	case Ignore:
+		return "ignore"
+	}
+	return fmt.Sprintf("ErrorMode(%d)", uint8(m))
+}
+
+// Errors sets the handling of ill-formed input: [Strict] (the default),
+// [Replace] or [Ignore]. It panics if mode is none of these.
+func Errors(mode ErrorMode) Option {
+	if mode > Ignore {
+		panic(fmt.Sprintf("anyio/text: Errors(%v): the mode must be text.Strict, text.Replace or text.Ignore", mode))
+	}
+	return errorsOption(mode)
+}
+
+type errorsOption ErrorMode
+
+func (m errorsOption) applyText(c *config) { c.mode = ErrorMode(m) }
 
 // codec is a configured encoding.
 type codec struct {
 	enc         encoding.Encoding // nil for the UTF-8 fast path
 	name        string
-	mode        errMode
-	replacement []byte // '?' in the encoding
+	mode        ErrorMode
+	replacement []byte // '?' in the encoding; nil if it has none
 }
 
-func newCodec(opts []Option) (*codec, error) {
-	cfg := config{errors: "strict"}
+func newCodec(opts []Option) *codec {
+	var cfg config
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applyText(&cfg)
+		}
 	}
-	c := &codec{name: "utf-8"}
-	switch cfg.errors {
-	case "strict":
-		c.mode = modeStrict
-	case "replace":
-		c.mode = modeReplace
-	case "ignore":
-		c.mode = modeIgnore
-	default:
-		return nil, fmt.Errorf("anyio/text: unknown error handling %q: use \"strict\", \"replace\" or \"ignore\"", cfg.errors)
-	}
+	c := &codec{name: "utf-8", mode: cfg.mode}
 	if cfg.enc != nil && cfg.enc != unicode.UTF8 {
 		c.enc = cfg.enc
 		c.name = fmt.Sprint(cfg.enc)
 		if _, ok := cfg.enc.(fmt.Stringer); !ok {
 			c.name = fmt.Sprintf("%T", cfg.enc)
 		}
-		r, err := cfg.enc.NewEncoder().Bytes([]byte("?"))
-		if err != nil {
-			return nil, fmt.Errorf("anyio/text: encoding %s cannot encode '?': %w", c.name, err)
+		if r, err := cfg.enc.NewEncoder().Bytes([]byte("?")); err == nil {
+			c.replacement = r
 		}
-		c.replacement = r
 	}
-	return c, nil
+	return c
 }
 
 type decoder interface {
@@ -113,7 +135,7 @@ func (c *codec) encoder() func(s string) ([]byte, error) {
 	return func(s string) ([]byte, error) { return xEncode(e, c.name, c.replacement, s, c.mode) }
 }
 
-// DecodeError reports ill-formed input received in "strict" mode. The text
+// DecodeError reports ill-formed input received in [Strict] mode. The text
 // before it has been returned; receiving goes on after the ill-formed bytes.
 type DecodeError struct {
 	Encoding string
@@ -135,8 +157,10 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the decoder's own error, if it reported one.
 func (e *DecodeError) Unwrap() error { return e.err }
 
-// EncodeError reports, in "strict" mode, text that the encoding cannot
-// represent (or ill-formed UTF-8 in the string). Nothing was sent.
+// EncodeError reports, in [Strict] mode, text that the encoding cannot
+// represent (or ill-formed UTF-8 in the string); in [Replace] mode, such text
+// when the encoding cannot represent the replacement '?' either. Nothing was
+// sent.
 type EncodeError struct {
 	Encoding string
 	Text     string // the character that cannot be encoded
@@ -165,21 +189,16 @@ type ReceiveStream struct {
 
 var _ anyio.ObjectReceiveStream[string] = (*ReceiveStream)(nil)
 
-// NewReceiveStream returns a stream that decodes what it receives from s. It
-// returns an error for an unknown error mode.
-func NewReceiveStream(s anyio.ByteReceiveStream, opts ...Option) (*ReceiveStream, error) {
-	c, err := newCodec(opts)
-	if err != nil {
-		return nil, err
-	}
-	return &ReceiveStream{s: s, dec: c.newDecoder()}, nil
+// NewReceiveStream returns a stream that decodes what it receives from s.
+func NewReceiveStream(s anyio.ByteReceiveStream, opts ...Option) *ReceiveStream {
+	return &ReceiveStream{s: s, dec: newCodec(opts).newDecoder()}
 }
 
 // Receive blocks until at least one character has been decoded and returns
 // all the text decoded from what has arrived (never an empty string).
 //
 // It returns anyio.ErrEndOfStream at the end of the stream, after the text;
-// a truncated character at the very end is ill-formed input. In "strict"
+// a truncated character at the very end is ill-formed input. In [Strict]
 // mode, ill-formed input gives a *DecodeError, after the text that precedes
 // it. It returns anyio.ErrClosedResource once the stream is closed, and a
 // cancellation error once ctx is cancelled; bytes received meanwhile are kept
@@ -248,18 +267,13 @@ type SendStream struct {
 
 var _ anyio.ObjectSendStream[string] = (*SendStream)(nil)
 
-// NewSendStream returns a stream that encodes what it sends to s. It returns
-// an error for an unknown error mode.
-func NewSendStream(s anyio.ByteSendStream, opts ...Option) (*SendStream, error) {
-	c, err := newCodec(opts)
-	if err != nil {
-		return nil, err
-	}
-	return &SendStream{s: s, encode: c.encoder()}, nil
+// NewSendStream returns a stream that encodes what it sends to s.
+func NewSendStream(s anyio.ByteSendStream, opts ...Option) *SendStream {
+	return &SendStream{s: s, encode: newCodec(opts).encoder()}
 }
 
 // Send encodes item and sends it, blocking as the wrapped stream's Send does.
-// In "strict" mode, text the encoding cannot represent gives an
+// In [Strict] mode, text the encoding cannot represent gives an
 // *EncodeError and nothing is sent. It returns anyio.ErrClosedResource once
 // the stream is closed, and the wrapped stream's errors otherwise. Like the
 // wrapped stream, it serves one Send at a time.
@@ -297,17 +311,16 @@ type Stream struct {
 
 var _ anyio.ObjectStream[string] = (*Stream)(nil)
 
-// NewStream returns a text stream over s. It returns an error for an unknown
-// error mode.
-func NewStream(s anyio.ByteStream, opts ...Option) (*Stream, error) {
-	c, err := newCodec(opts)
-	if err != nil {
-		return nil, err
-	}
+// NewStream returns a text stream over s.
+func NewStream(s anyio.ByteStream, opts ...Option) *Stream {
+	return newStream(s, newCodec(opts))
+}
+
+func newStream(s anyio.ByteStream, c *codec) *Stream {
 	t := &Stream{s: s}
 	t.ReceiveStream = ReceiveStream{s: s, dec: c.newDecoder()}
 	t.send = SendStream{s: s, encode: c.encoder()}
-	return t, nil
+	return t
 }
 
 // Send encodes item and sends it (see [SendStream.Send]).
@@ -337,17 +350,13 @@ func (t *Stream) Close(ctx context.Context) error {
 // Connectable makes text connections: each connection of the wrapped
 // connectable comes wrapped in a [Stream] (AnyIO 4.10's TextConnectable).
 type Connectable struct {
-	c    anyio.ByteStreamConnectable
-	opts []Option
+	c     anyio.ByteStreamConnectable
+	codec *codec
 }
 
-// NewConnectable returns a connectable over c whose streams use opts. It
-// returns an error for an unknown error mode.
-func NewConnectable(c anyio.ByteStreamConnectable, opts ...Option) (*Connectable, error) {
-	if _, err := newCodec(opts); err != nil {
-		return nil, err
-	}
-	return &Connectable{c: c, opts: opts}, nil
+// NewConnectable returns a connectable over c whose streams use opts.
+func NewConnectable(c anyio.ByteStreamConnectable, opts ...Option) *Connectable {
+	return &Connectable{c: c, codec: newCodec(opts)}
 }
 
 // Connect connects with the wrapped connectable and returns the connection
@@ -357,5 +366,5 @@ func (c *Connectable) Connect(ctx context.Context) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewStream(s, c.opts...)
+	return newStream(s, c.codec), nil
 }

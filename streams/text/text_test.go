@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/streams/stapled"
@@ -55,11 +57,7 @@ func receiveAll(t *testing.T, r *text.ReceiveStream) []string {
 
 func newReceive(t *testing.T, s anyio.ByteReceiveStream, opts ...text.Option) *text.ReceiveStream {
 	t.Helper()
-	r, err := text.NewReceiveStream(s, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return text.NewReceiveStream(s, opts...)
 }
 
 func TestReceive(t *testing.T) {
@@ -80,10 +78,7 @@ func TestReceive(t *testing.T) {
 func TestSend(t *testing.T) {
 	ctx := context.Background()
 	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-	w, err := text.NewSendStream(anyio.ObjectToByteSendStream(send))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := text.NewSendStream(anyio.ObjectToByteSendStream(send))
 	defer w.Close(ctx)
 	if err := w.Send(ctx, "åäö"); err != nil {
 		t.Fatal(err)
@@ -94,7 +89,7 @@ func TestSend(t *testing.T) {
 }
 
 func TestReceiveEncodingErrorReplace(t *testing.T) {
-	r := newReceive(t, source(t, "\xe5\xe4\xf6"), text.Errors("replace")) // "åäö" in Latin-1
+	r := newReceive(t, source(t, "\xe5\xe4\xf6"), text.Errors(text.Replace)) // "åäö" in Latin-1
 	if got := receiveAll(t, r); strings.Join(got, "") != "\uFFFD\uFFFD\uFFFD" {
 		t.Fatalf("received %q, want three U+FFFD", got)
 	}
@@ -103,10 +98,7 @@ func TestReceiveEncodingErrorReplace(t *testing.T) {
 func TestSendEncodingErrorReplace(t *testing.T) {
 	ctx := context.Background()
 	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-	w, err := text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Encoding(charmap.ISO8859_1), text.Errors("replace"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Encoding(charmap.ISO8859_1), text.Errors(text.Replace))
 	if err := w.Send(ctx, "€"); err != nil {
 		t.Fatal(err)
 	}
@@ -124,15 +116,16 @@ func TestSendEncodingErrorReplace(t *testing.T) {
 func TestSendEncodingErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
-		mode, in, want string
-		err            bool
+		mode     text.ErrorMode
+		in, want string
+		err      bool
 	}{
-		{"strict", "a€b", "", true},
-		{"ignore", "a€b", "ab", false},
-		{"replace", "a€b", "a?b", false},
+		{text.Strict, "a€b", "", true},
+		{text.Ignore, "a€b", "ab", false},
+		{text.Replace, "a€b", "a?b", false},
 	} {
 		send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-		w, _ := text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Encoding(charmap.ISO8859_1), text.Errors(tt.mode))
+		w := text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Encoding(charmap.ISO8859_1), text.Errors(tt.mode))
 		err := w.Send(ctx, tt.in)
 		var ee *text.EncodeError
 		if tt.err {
@@ -154,12 +147,12 @@ func TestSendEncodingErrors(t *testing.T) {
 	}
 	// UTF-8: ill-formed bytes in a Go string.
 	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-	w, _ := text.NewSendStream(anyio.ObjectToByteSendStream(send))
+	w := text.NewSendStream(anyio.ObjectToByteSendStream(send))
 	var ee *text.EncodeError
 	if err := w.Send(ctx, "ok\xff"); !errors.As(err, &ee) {
 		t.Errorf("Send of ill-formed UTF-8 = %v, want an EncodeError", err)
 	}
-	w, _ = text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Errors("replace"))
+	w = text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Errors(text.Replace))
 	w.Send(ctx, "a\xe2\x82b")
 	if b, _ := recv.Receive(ctx); string(b) != "a?b" {
 		t.Errorf("replace of ill-formed UTF-8 sent %q, want a?b", b)
@@ -170,17 +163,17 @@ func TestDecodeErrorModes(t *testing.T) {
 	tests := []struct {
 		name   string
 		chunks []string
-		mode   string
+		mode   text.ErrorMode
 		want   []string
 	}{
-		{"strict mid-chunk", []string{"ab\xffcd"}, "strict", []string{"ab", "<err>", "cd"}},
-		{"strict first", []string{"\xff", "ok"}, "strict", []string{"<err>", "ok"}},
-		{"strict truncated at end", []string{"ok\xe2\x82"}, "strict", []string{"ok", "<err>"}},
-		{"strict split then bad", []string{"\xe2", "\x82", "A"}, "strict", []string{"<err>", "A"}},
-		{"replace truncated at end", []string{"ok\xe2\x82"}, "replace", []string{"ok", "\uFFFD"}},
-		{"ignore truncated at end", []string{"ok\xe2\x82"}, "ignore", []string{"ok"}},
-		{"ignore", []string{"a\xff\xfeb", "\xc0c"}, "ignore", []string{"ab", "c"}},
-		{"valid U+FFFD is text", []string{"\xef\xbf\xbd"}, "strict", []string{"\uFFFD"}},
+		{"strict mid-chunk", []string{"ab\xffcd"}, text.Strict, []string{"ab", "<err>", "cd"}},
+		{"strict first", []string{"\xff", "ok"}, text.Strict, []string{"<err>", "ok"}},
+		{"strict truncated at end", []string{"ok\xe2\x82"}, text.Strict, []string{"ok", "<err>"}},
+		{"strict split then bad", []string{"\xe2", "\x82", "A"}, text.Strict, []string{"<err>", "A"}},
+		{"replace truncated at end", []string{"ok\xe2\x82"}, text.Replace, []string{"ok", "\uFFFD"}},
+		{"ignore truncated at end", []string{"ok\xe2\x82"}, text.Ignore, []string{"ok"}},
+		{"ignore", []string{"a\xff\xfeb", "\xc0c"}, text.Ignore, []string{"ab", "c"}},
+		{"valid U+FFFD is text", []string{"\xef\xbf\xbd"}, text.Strict, []string{"\uFFFD"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +204,7 @@ func TestReplaceLikePython(t *testing.T) {
 	}
 	for in, want := range tests {
 		for split := 0; split <= len(in); split++ {
-			r := newReceive(t, source(t, in[:split], in[split:]), text.Errors("replace"))
+			r := newReceive(t, source(t, in[:split], in[split:]), text.Errors(text.Replace))
 			if got := strings.Join(receiveAll(t, r), ""); got != want {
 				t.Errorf("%q split at %d: decoded %q, want %q", in, split, got, want)
 			}
@@ -253,34 +246,84 @@ func TestOtherEncodingStrict(t *testing.T) {
 	if strings.Join(got, "|") != "ab|<err>| cd" {
 		t.Fatalf("received %q", got)
 	}
-	r = newReceive(t, source(t, "ab\x81 cd"), text.Encoding(japanese.ShiftJIS), text.Errors("ignore"))
+	r = newReceive(t, source(t, "ab\x81 cd"), text.Encoding(japanese.ShiftJIS), text.Errors(text.Ignore))
 	if got := strings.Join(receiveAll(t, r), ""); got != "ab cd" {
 		t.Fatalf("ignore: received %q", got)
 	}
 }
 
+// An ErrorMode that is none of the constants is programmer misuse: Errors
+// panics at once, so the constructors cannot fail.
 func TestUnknownErrorMode(t *testing.T) {
-	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-	bs := anyio.ObjectToByteStream(stapled.NewObjectStream(send, recv))
-	for name, f := range map[string]func() error{
-		"NewReceiveStream": func() error { _, err := text.NewReceiveStream(bs, text.Errors("surrogateescape")); return err },
-		"NewSendStream":    func() error { _, err := text.NewSendStream(bs, text.Errors("backslashreplace")); return err },
-		"NewStream":        func() error { _, err := text.NewStream(bs, text.Errors("")); return err },
-		"NewConnectable":   func() error { _, err := text.NewConnectable(nil, text.Errors("Strict")); return err },
-	} {
-		if err := f(); err == nil || !strings.Contains(err.Error(), "unknown error handling") {
-			t.Errorf("%s with an unknown error mode = %v, want an error", name, err)
+	defer func() {
+		r := recover()
+		if msg, ok := r.(string); !ok || !strings.Contains(msg, "text.Strict, text.Replace or text.Ignore") {
+			t.Errorf("Errors(ErrorMode(3)) panicked with %v, want a message naming the modes", r)
 		}
+	}()
+	text.Errors(text.ErrorMode(3))
+	t.Error("Errors(ErrorMode(3)) did not panic")
+}
+
+func TestErrorModeString(t *testing.T) {
+	for mode, want := range map[text.ErrorMode]string{
+		text.Strict: "strict", text.Replace: "replace", text.Ignore: "ignore", 7: "ErrorMode(7)",
+	} {
+		if got := mode.String(); got != want {
+			t.Errorf("ErrorMode(%d).String() = %q, want %q", uint8(mode), got, want)
+		}
+	}
+}
+
+// digitsOnly is an encoding that can represent nothing but ASCII digits, not
+// even the replacement '?'.
+type digitsOnly struct{}
+
+func (digitsOnly) NewDecoder() *encoding.Decoder { return encoding.Nop.NewDecoder() }
+func (digitsOnly) NewEncoder() *encoding.Encoder { return &encoding.Encoder{Transformer: digitsT{}} }
+
+type digitsT struct{ transform.NopResetter }
+
+func (digitsT) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	for nSrc < len(src) {
+		if src[nSrc] < '0' || src[nSrc] > '9' {
+			return nDst, nSrc, errors.New("not a digit")
+		}
+		if nDst == len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		dst[nDst] = src[nSrc]
+		nDst++
+		nSrc++
+	}
+	return nDst, nSrc, nil
+}
+
+// Replace mode with an encoding that has no '?' fails as Python's
+// "replace" does then: the text cannot be encoded at all.
+func TestReplaceWithoutQuestionMark(t *testing.T) {
+	ctx := context.Background()
+	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
+	w := text.NewSendStream(anyio.ObjectToByteSendStream(send), text.Encoding(digitsOnly{}), text.Errors(text.Replace))
+	if err := w.Send(ctx, "12"); err != nil {
+		t.Fatalf("Send(12) = %v", err)
+	}
+	if b, _ := recv.Receive(ctx); string(b) != "12" {
+		t.Fatalf("Send(12) sent %q", b)
+	}
+	var ee *text.EncodeError
+	if err := w.Send(ctx, "1x2"); !errors.As(err, &ee) || ee.Text != "x" {
+		t.Errorf("Send(1x2) = %v, want an *EncodeError for x", err)
+	}
+	if st := recv.Statistics(); st.CurrentBufferUsed != 0 {
+		t.Error("Send(1x2) sent something despite the error")
 	}
 }
 
 func TestBidirectionalStream(t *testing.T) {
 	ctx := context.Background()
 	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-	ts, err := text.NewStream(anyio.ObjectToByteStream(stapled.NewObjectStream(send, recv)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := text.NewStream(anyio.ObjectToByteStream(stapled.NewObjectStream(send, recv)))
 	if err := ts.Send(ctx, "åäö"); err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +355,7 @@ func TestBidirectionalStream(t *testing.T) {
 func TestAttributesFlowUp(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c2.Close()
-	ts, _ := text.NewStream(anyio.WrapConn(c1))
+	ts := text.NewStream(anyio.WrapConn(c1))
 	defer ts.Close(context.Background())
 	if addr, err := anyio.Extra(ts, anyio.SocketAttribute.LocalAddress); err != nil || addr != c1.LocalAddr() {
 		t.Errorf("LocalAddress through the text stream = %v, %v", addr, err)
@@ -326,10 +369,7 @@ func (c fakeConnectable) Connect(ctx context.Context) (anyio.ByteStream, error) 
 func TestConnectable(t *testing.T) {
 	ctx := context.Background()
 	send, recv := anyio.NewMemoryObjectStream[[]byte](1)
-	c, err := text.NewConnectable(fakeConnectable{anyio.ObjectToByteStream(stapled.NewObjectStream(send, recv))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := text.NewConnectable(fakeConnectable{anyio.ObjectToByteStream(stapled.NewObjectStream(send, recv))})
 	s, err := c.Connect(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -81,7 +81,7 @@ func incompleteTail(b []byte) int {
 // utf8Decoder decodes UTF-8 incrementally: the fast path is one utf8.Valid
 // and one conversion to string per chunk.
 type utf8Decoder struct {
-	mode errMode
+	mode ErrorMode
 	part [4]byte // an incomplete sequence carried over to the next chunk
 	np   int
 }
@@ -117,9 +117,9 @@ func (d *utf8Decoder) decode(in []byte, eof bool) (string, int, error) {
 			out = append(out, bad...)
 		} else {
 			switch d.mode {
-			case modeStrict:
+			case Strict:
 				return "", used, &DecodeError{Encoding: "utf-8", Bytes: append([]byte(nil), bad...)}
-			case modeReplace:
+			case Replace:
 				out = append(out, "\uFFFD"...)
 			}
 		}
@@ -162,12 +162,12 @@ func (d *utf8Decoder) decode(in []byte, eof bool) (string, int, error) {
 		}
 		out = append(out, rest[start:j]...)
 		switch d.mode {
-		case modeStrict:
+		case Strict:
 			if len(out) > 0 {
 				return string(out), i + j, nil
 			}
 			return "", i + j + size, &DecodeError{Encoding: "utf-8", Bytes: append([]byte(nil), rest[j:j+size]...)}
-		case modeReplace:
+		case Replace:
 			out = append(out, "\uFFFD"...)
 		}
 		j += size
@@ -179,7 +179,7 @@ func (d *utf8Decoder) decode(in []byte, eof bool) (string, int, error) {
 
 // encodeUTF8 encodes s, which may hold ill-formed UTF-8 (a Go string can):
 // each maximal ill-formed subpart is an error, a '?' or nothing, by mode.
-func encodeUTF8(s string, mode errMode) ([]byte, error) {
+func encodeUTF8(s string, mode ErrorMode) ([]byte, error) {
 	if utf8.ValidString(s) {
 		return []byte(s), nil
 	}
@@ -198,9 +198,9 @@ func encodeUTF8(s string, mode errMode) ([]byte, error) {
 		}
 		out = append(out, b[start:j]...)
 		switch mode {
-		case modeStrict:
+		case Strict:
 			return nil, &EncodeError{Encoding: "utf-8", Text: string(b[j : j+size])}
-		case modeReplace:
+		case Replace:
 			out = append(out, '?')
 		}
 		j += size

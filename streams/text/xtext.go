@@ -11,12 +11,12 @@ import (
 
 // xDecoder decodes with a golang.org/x/text decoder. Those decoders turn
 // ill-formed input into U+FFFD themselves, so the error modes act on the
-// U+FFFD in their output: "replace" keeps it, "ignore" drops it, "strict"
+// U+FFFD in their output: Replace keeps it, Ignore drops it, Strict
 // reports it as a *DecodeError in its place.
 type xDecoder struct {
 	name  string
 	t     transform.Transformer
-	mode  errMode
+	mode  ErrorMode
 	carry []byte // input bytes the decoder left for more to come
 	out   string // decoded text not yet returned (strict mode)
 	dst   []byte
@@ -41,9 +41,9 @@ func (d *xDecoder) decode(in []byte, eof bool) (string, int, error) {
 			return "", n, err
 		}
 		switch d.mode {
-		case modeIgnore:
+		case Ignore:
 			return strings.ReplaceAll(s, "\uFFFD", ""), n, nil
-		case modeReplace:
+		case Replace:
 			return s, n, nil
 		}
 		d.out = s
@@ -92,8 +92,9 @@ func (d *xDecoder) transform(src []byte, eof bool) (string, error) {
 
 // xEncode encodes s with a golang.org/x/text encoder; a character the encoding
 // cannot represent is an error, the encoded replacement (a '?') or nothing,
-// by mode.
-func xEncode(e *encoding.Encoder, name string, replacement []byte, s string, mode errMode) ([]byte, error) {
+// by mode. An empty replacement means the encoding has no '?': such a
+// character is an error in Replace mode too.
+func xEncode(e *encoding.Encoder, name string, replacement []byte, s string, mode ErrorMode) ([]byte, error) {
 	src := []byte(s)
 	dst := make([]byte, len(src)+16)
 	var out []byte
@@ -113,9 +114,13 @@ func xEncode(e *encoding.Encoder, name string, replacement []byte, s string, mod
 		// The character at src[0] cannot be encoded.
 		_, size := utf8.DecodeRune(src)
 		switch mode {
-		case modeStrict:
+		case Strict:
 			return nil, &EncodeError{Encoding: name, Text: string(src[:size])}
-		case modeReplace:
+		case Replace:
+			if len(replacement) == 0 {
+				// The encoding cannot represent '?' either (Python fails too).
+				return nil, &EncodeError{Encoding: name, Text: string(src[:size])}
+			}
 			out = append(out, replacement...)
 		}
 		src = src[size:]

@@ -11,8 +11,9 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// Connect connects to host and port with anyio.ConnectTCP (Happy Eyeballs,
-// with the socket options given) and performs a TLS handshake as a client
+// Connect connects to host and port with anyio.ConnectTCP (Happy Eyeballs;
+// opts are ConnectTCP's: anyio.LocalHost, anyio.LocalPort,
+// anyio.HappyEyeballsDelay) and performs a TLS handshake as a client
 // that verifies the server's certificate for host (AnyIO's
 // connect_tcp(tls=True)). cfg may be nil for crypto/tls's defaults with the
 // system's roots; its ServerName, if set, is what the certificate is
@@ -21,7 +22,7 @@ import (
 // Connect blocks until the stream is ready and returns a cancellation error
 // once ctx is cancelled. When the handshake fails, the TCP connection is
 // closed and the handshake's error returned.
-func Connect(ctx context.Context, host string, port int, cfg *tls.Config, opts ...anyio.SocketOption) (*TLSStream, error) {
+func Connect(ctx context.Context, host string, port int, cfg *tls.Config, opts ...anyio.ConnectTCPOption) (*Stream, error) {
 	tcp, err := anyio.ConnectTCP(ctx, host, port, opts...)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ type Connectable struct {
 var _ anyio.ByteStreamConnectable = Connectable{}
 
 // Connect connects the transport and performs the handshake, returning a
-// *[TLSStream]. Any failure but a cancellation, including a failed
+// *[Stream]. Any failure but a cancellation, including a failed
 // handshake (after which the transport is closed), is an
 // *anyio.ConnectionFailedError.
 func (c Connectable) Connect(ctx context.Context) (anyio.ByteStream, error) {
@@ -70,7 +71,7 @@ func (c Connectable) Connect(ctx context.Context) (anyio.ByteStream, error) {
 			hostname = tc.Host
 		}
 		target = net.JoinHostPort(tc.Host, strconv.Itoa(tc.Port))
-	} else if uc, ok := c.Transport.(anyio.UNIXConnectable); ok {
+	} else if uc, ok := c.Transport.(anyio.UnixConnectable); ok {
 		target = uc.Path
 	}
 	transport, err := c.Transport.Connect(ctx)

@@ -145,7 +145,7 @@ func TestInteropOpenSSLClient(t *testing.T) {
 		alpn := make(chan string, 1)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 					defer s.Close(ctx)
 					p, _ := anyio.Extra(s, tlsstream.Attribute.ALPNProtocol)
 					alpn <- p

@@ -11,7 +11,7 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// DefaultHandshakeTimeout is how long a [TLSListener] gives each client to
+// DefaultHandshakeTimeout is how long a [Listener] gives each client to
 // complete the TLS handshake, unless [HandshakeTimeout] says otherwise.
 const DefaultHandshakeTimeout = 30 * time.Second
 
@@ -26,7 +26,7 @@ type listenerOptionFunc func(*listenerOptions)
 func (f listenerOptionFunc) applyListener(o *listenerOptions) { f(o) }
 
 // HandshakeTimeout bounds the TLS handshake of each connection of a
-// [TLSListener] (default [DefaultHandshakeTimeout]); a client that has not
+// [Listener] (default [DefaultHandshakeTimeout]); a client that has not
 // completed it in time is dropped as a handshake error. Zero or less means
 // no limit.
 func HandshakeTimeout(d time.Duration) ListenerOption {
@@ -34,7 +34,7 @@ func HandshakeTimeout(d time.Duration) ListenerOption {
 }
 
 // HandshakeErrorHandler replaces [HandleHandshakeError] as what a
-// [TLSListener] does with a connection whose handshake failed: fn gets the
+// [Listener] does with a connection whose handshake failed: fn gets the
 // error and the transport stream, which it must close. It runs in the
 // connection's task. A handler can call HandleHandshakeError itself to
 // keep the default behaviour and add to it (AnyIO's subclass overriding
@@ -43,7 +43,7 @@ func HandshakeErrorHandler(fn func(ctx context.Context, err error, stream anyio.
 	return listenerOptionFunc(func(o *listenerOptions) { o.onError = fn })
 }
 
-// HandleHandshakeError is what a [TLSListener] does by default with a
+// HandleHandshakeError is what a [Listener] does by default with a
 // connection whose TLS handshake failed or timed out (AnyIO's
 // TLSListener.handle_handshake_error): it closes stream forcefully and,
 // unless err is a cancellation, logs the error at level Error through
@@ -61,9 +61,9 @@ func HandleHandshakeError(ctx context.Context, err error, stream anyio.ByteStrea
 	slog.Default().ErrorContext(ctx, "anyio: error during TLS handshake", attrs...)
 }
 
-// TLSListener wraps a listener of byte streams and performs a TLS handshake
+// Listener wraps a listener of byte streams and performs a TLS handshake
 // as the server on every connection it accepts, handing the handlers of
-// Serve ready [TLSStream]s (AnyIO's TLSListener).
+// Serve ready [Stream]s (AnyIO's TLSListener).
 //
 // A connection whose handshake fails, or takes longer than the
 // [HandshakeTimeout], never reaches the handler: it goes to the
@@ -72,7 +72,7 @@ func HandleHandshakeError(ctx context.Context, err error, stream anyio.ByteStrea
 //
 // The listener offers the typed attributes of the listener it wraps and
 // Attribute.StandardCompatible.
-type TLSListener struct {
+type Listener struct {
 	serve              func(ctx context.Context, handler func(ctx context.Context, s anyio.ByteStream) error, tg *anyio.TaskGroup) error
 	inner              anyio.AsyncResource
 	innerAttrs         func() map[any]func() any
@@ -82,13 +82,13 @@ type TLSListener struct {
 	onError            func(ctx context.Context, err error, stream anyio.ByteStream)
 }
 
-var _ anyio.Listener[*TLSStream] = (*TLSListener)(nil)
+var _ anyio.Listener[*Stream] = (*Listener)(nil)
 
 // NewListener returns a listener that performs TLS handshakes with cfg (which
 // needs a server certificate) on the connections of l. Options:
 // [HandshakeTimeout], [StandardCompatible] (for the streams it makes) and
 // [HandshakeErrorHandler].
-func NewListener[T anyio.ByteStream](l anyio.Listener[T], cfg *tls.Config, opts ...ListenerOption) *TLSListener {
+func NewListener[T anyio.ByteStream](l anyio.Listener[T], cfg *tls.Config, opts ...ListenerOption) *Listener {
 	o := listenerOptions{standardCompatible: true, handshakeTimeout: DefaultHandshakeTimeout, onError: HandleHandshakeError}
 	for _, opt := range opts {
 		if opt != nil {
@@ -98,7 +98,7 @@ func NewListener[T anyio.ByteStream](l anyio.Listener[T], cfg *tls.Config, opts 
 	if o.onError == nil {
 		o.onError = HandleHandshakeError
 	}
-	return &TLSListener{
+	return &Listener{
 		serve: func(ctx context.Context, handler func(ctx context.Context, s anyio.ByteStream) error, tg *anyio.TaskGroup) error {
 			return l.Serve(ctx, func(ctx context.Context, s T) error { return handler(ctx, s) }, tg)
 		},
@@ -116,7 +116,7 @@ func NewListener[T anyio.ByteStream](l anyio.Listener[T], cfg *tls.Config, opts 
 // then calls handler with the TLS stream, which the handler owns. It
 // returns when the wrapped listener's Serve returns: once ctx is cancelled,
 // or when the listener or a handler fails.
-func (l *TLSListener) Serve(ctx context.Context, handler func(ctx context.Context, stream *TLSStream) error, tg *anyio.TaskGroup) error {
+func (l *Listener) Serve(ctx context.Context, handler func(ctx context.Context, stream *Stream) error, tg *anyio.TaskGroup) error {
 	return l.serve(ctx, func(ctx context.Context, transport anyio.ByteStream) error {
 		s, err := l.handshake(ctx, transport)
 		if err != nil {
@@ -130,12 +130,12 @@ func (l *TLSListener) Serve(ctx context.Context, handler func(ctx context.Contex
 	}, tg)
 }
 
-func (l *TLSListener) handshake(ctx context.Context, transport anyio.ByteStream) (*TLSStream, error) {
+func (l *Listener) handshake(ctx context.Context, transport anyio.ByteStream) (*Stream, error) {
 	opts := []Option{ServerSide(true), Config(l.config), StandardCompatible(l.standardCompatible)}
 	if l.handshakeTimeout <= 0 {
 		return Wrap(ctx, transport, opts...)
 	}
-	var s *TLSStream
+	var s *Stream
 	err := anyio.FailAfter(l.handshakeTimeout).Run(ctx, func(ctx context.Context) error {
 		var err error
 		s, err = Wrap(ctx, transport, opts...)
@@ -145,11 +145,11 @@ func (l *TLSListener) handshake(ctx context.Context, transport anyio.ByteStream)
 }
 
 // Close closes the wrapped listener.
-func (l *TLSListener) Close(ctx context.Context) error { return l.inner.Close(ctx) }
+func (l *Listener) Close(ctx context.Context) error { return l.inner.Close(ctx) }
 
 // ExtraAttributes returns the wrapped listener's typed attributes and
 // Attribute.StandardCompatible.
-func (l *TLSListener) ExtraAttributes() map[any]func() any {
+func (l *Listener) ExtraAttributes() map[any]func() any {
 	sc := l.standardCompatible
 	return anyio.MergeAttributes(l.innerAttrs(), map[any]func() any{
 		Attribute.StandardCompatible: func() any { return sc },

@@ -49,7 +49,7 @@ func TestTLSListenerHandshakeFailure(t *testing.T) {
 		}
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 					t.Error("the handler was called for a failed handshake")
 					return s.Close(ctx)
 				}, nil)
@@ -161,7 +161,7 @@ func TestTLSListenerServe(t *testing.T) {
 		defer l.Close(ctx)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 					defer s.Close(ctx)
 					if p, _ := anyio.Extra(s, tlsstream.Attribute.ALPNProtocol); p != "h2" {
 						t.Errorf("ALPNProtocol = %q", p)
@@ -228,7 +228,7 @@ func TestTLSListenerHandshakeTimeout(t *testing.T) {
 		}
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error { return s.Close(ctx) }, nil)
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error { return s.Close(ctx) }, nil)
 			})
 			c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
 			if err != nil {
@@ -254,7 +254,7 @@ func TestConnectFailures(t *testing.T) {
 		defer l.Close(ctx)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error { return s.Close(ctx) }, nil)
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error { return s.Close(ctx) }, nil)
 			})
 			_, err := tlsstream.Connect(ctx, "127.0.0.1", port, other.ClientConfig())
 			var verr *tls.CertificateVerificationError
@@ -271,7 +271,7 @@ func TestConnectFailures(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if _, ok := s.(*tlsstream.TLSStream); !ok {
+			if _, ok := s.(*tlsstream.Stream); !ok {
 				t.Errorf("Connectable.Connect returned a %T", s)
 			}
 			s.Close(ctx)

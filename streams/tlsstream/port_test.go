@@ -71,7 +71,7 @@ func rawFD(t *testing.T, rc syscall.RawConn) uintptr {
 // portConnectTLS connects to 127.0.0.1:port over TCP and wraps the
 // connection in a client TLS stream for "localhost" with ccfg; it returns
 // the TLS stream and its transport.
-func portConnectTLS(ctx context.Context, port int, ccfg *tls.Config) (*tlsstream.TLSStream, anyio.SocketStream, error) {
+func portConnectTLS(ctx context.Context, port int, ccfg *tls.Config) (*tlsstream.Stream, anyio.SocketStream, error) {
 	transport, err := anyio.ConnectTCP(ctx, "127.0.0.1", port)
 	if err != nil {
 		return nil, nil, err
@@ -86,7 +86,7 @@ func portConnectTLS(ctx context.Context, port int, ccfg *tls.Config) (*tlsstream
 
 // portCloseNotify closes s (what names the Close in a failure) and checks
 // that the server, whose read result arrives on served, saw close_notify.
-func portCloseNotify(t *testing.T, ctx context.Context, s *tlsstream.TLSStream, what string, served <-chan error) {
+func portCloseNotify(t *testing.T, ctx context.Context, s *tlsstream.Stream, what string, served <-chan error) {
 	t.Helper()
 	if err := s.Close(ctx); err != nil {
 		t.Errorf("%s = %v", what, err)
@@ -231,7 +231,7 @@ func TestPortTLSStreamReceiveAfterEOF(t *testing.T) {
 }
 
 // Ports AnyIO's TestTLSListener.test_extra_attributes: a stream that a
-// TLSListener hands to its handler, for a client that is not anyio and
+// Listener hands to its handler, for a client that is not anyio and
 // presents a certificate, offers the TLS attributes of the server side;
 // closing it sends close_notify.
 func TestPortTLSListenerExtraAttributes(t *testing.T) {
@@ -251,7 +251,7 @@ func TestPortTLSListenerExtraAttributes(t *testing.T) {
 		clientDone := make(chan error, 1)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
-				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.TLSStream) error {
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
 					defer close(handled)
 					if p, _ := anyio.Extra(s, tlsstream.Attribute.ALPNProtocol); p != "h2" {
 						t.Errorf("ALPNProtocol = %q, want h2", p)

@@ -3,13 +3,13 @@
 //
 // [Wrap] performs a TLS handshake over a transport stream (a TCP connection,
 // a UNIX socket, one end of a memory stream pair, ...) and returns a
-// [TLSStream], itself an anyio.ByteStream that encrypts what it sends and
+// [Stream], itself an anyio.ByteStream that encrypts what it sends and
 // decrypts what it receives. [Connect] connects over TCP and wraps, and
 // [NewListener] wraps every connection that a listener accepts. The
 // cryptography is crypto/tls's: a *tls.Config configures everything.
 //
 // A TLS stream is closed in one of two ways. Close sends the TLS
-// close_notify alert and closes the transport; [TLSStream.Unwrap] also waits
+// close_notify alert and closes the transport; [Stream.Unwrap] also waits
 // for the peer's close_notify and then hands the transport back, with the
 // bytes that came after the TLS session, for a protocol that goes on in
 // plaintext (STARTTLS in reverse).
@@ -98,7 +98,7 @@ func (s StandardCompatibleOption) applyListener(o *listenerOptions) {
 // a Content-Length, for instance) allow.
 func StandardCompatible(b bool) StandardCompatibleOption { return StandardCompatibleOption(b) }
 
-// TLSStream is a byte stream that encrypts what it sends to, and decrypts
+// Stream is a byte stream that encrypts what it sends to, and decrypts
 // what it receives from, a transport byte stream (AnyIO's TLSStream). Make
 // one with [Wrap].
 //
@@ -120,7 +120,7 @@ func StandardCompatible(b bool) StandardCompatibleOption { return StandardCompat
 // standard rules, or a record could not be decrypted; anyio.ErrClosedResource
 // once this stream was closed or unwrapped. The stream offers every
 // [Attribute] and the typed attributes of its transport.
-type TLSStream struct {
+type Stream struct {
 	transport          anyio.ByteStream
 	tc                 *tls.Conn
 	conn               *transportConn
@@ -136,7 +136,7 @@ type TLSStream struct {
 	attrs map[any]func() any
 }
 
-var _ anyio.ByteStream = (*TLSStream)(nil)
+var _ anyio.ByteStream = (*Stream)(nil)
 
 // Wrap performs a TLS handshake as a client or a server over transport, and
 // returns the TLS stream (AnyIO's TLSStream.wrap). A client verifies the
@@ -149,7 +149,7 @@ var _ anyio.ByteStream = (*TLSStream)(nil)
 // which also matches anyio.ErrBrokenResource when the transport failed or
 // the peer went away. Wrap never closes transport: on failure the caller
 // still owns it (and should close it); on success the TLS stream owns it.
-func Wrap(ctx context.Context, transport anyio.ByteStream, opts ...Option) (*TLSStream, error) {
+func Wrap(ctx context.Context, transport anyio.ByteStream, opts ...Option) (*Stream, error) {
 	o := wrapOptions{standardCompatible: true}
 	for _, opt := range opts {
 		if opt != nil {
@@ -173,7 +173,7 @@ func Wrap(ctx context.Context, transport anyio.ByteStream, opts ...Option) (*TLS
 		server = *o.serverSide
 	}
 
-	s := &TLSStream{
+	s := &Stream{
 		transport:          transport,
 		conn:               newTransportConn(transport),
 		serverSide:         server,
@@ -254,9 +254,9 @@ func encodeHostname(name string) (string, error) {
 	return name, nil
 }
 
-// Receive receives and decrypts up to len(p) bytes. See [TLSStream] for its
+// Receive receives and decrypts up to len(p) bytes. See [Stream] for its
 // errors and cancellation; an empty p gives anyio.ErrEmptyBuffer.
-func (s *TLSStream) Receive(ctx context.Context, p []byte) (int, error) {
+func (s *Stream) Receive(ctx context.Context, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, anyio.ErrEmptyBuffer
 	}
@@ -280,7 +280,7 @@ func (s *TLSStream) Receive(ctx context.Context, p []byte) (int, error) {
 }
 
 // readError maps an error of tls.Conn.Read.
-func (s *TLSStream) readError(ctx context.Context, err error) error {
+func (s *Stream) readError(ctx context.Context, err error) error {
 	var intr *interrupted
 	switch {
 	case err == nil:
@@ -304,9 +304,9 @@ func (s *TLSStream) readError(ctx context.Context, err error) error {
 	return fmt.Errorf("%w: %w", anyio.ErrBrokenResource, err)
 }
 
-// Send encrypts p and sends it. See [TLSStream] for its errors and for why a
+// Send encrypts p and sends it. See [Stream] for its errors and for why a
 // cancelled Send breaks the sending side.
-func (s *TLSStream) Send(ctx context.Context, p []byte) error {
+func (s *Stream) Send(ctx context.Context, p []byte) error {
 	if s.closed.Load() {
 		return anyio.ErrClosedResource
 	}
@@ -335,7 +335,7 @@ func (s *TLSStream) Send(ctx context.Context, p []byte) error {
 
 // writeError maps an error of a tls.Conn write; the sending side is broken
 // after any.
-func (s *TLSStream) writeError(ctx context.Context, err error) error {
+func (s *Stream) writeError(ctx context.Context, err error) error {
 	s.sendBroken.Store(true)
 	var intr *interrupted
 	switch {
@@ -354,7 +354,7 @@ func (s *TLSStream) writeError(ctx context.Context, err error) error {
 // can still receive. Earlier versions of TLS have no half-close: with them
 // SendEOF returns an error matching errors.ErrUnsupported. It is idempotent;
 // a later Send returns anyio.ErrClosedResource.
-func (s *TLSStream) SendEOF(ctx context.Context) error {
+func (s *Stream) SendEOF(ctx context.Context) error {
 	if s.closed.Load() {
 		return anyio.ErrClosedResource
 	}
@@ -382,7 +382,7 @@ func (s *TLSStream) SendEOF(ctx context.Context) error {
 }
 
 // closeNotify sends close_notify; the caller holds wbusy.
-func (s *TLSStream) closeNotify(ctx context.Context) error {
+func (s *Stream) closeNotify(ctx context.Context) error {
 	s.conn.setWriteCtx(ctx)
 	err := s.tc.CloseWrite()
 	s.conn.setWriteCtx(nil)
@@ -395,12 +395,12 @@ func (s *TLSStream) closeNotify(ctx context.Context) error {
 // Close closes the stream and its transport. A [StandardCompatible] stream
 // first sends close_notify, unless ctx is cancelled (a forceful close), a
 // Send is in progress in another task or the sending side is broken; it
-// does not wait for the peer's close_notify (use [TLSStream.Unwrap] for
+// does not wait for the peer's close_notify (use [Stream.Unwrap] for
 // that). Calls blocked in other tasks return anyio.ErrClosedResource. Close
 // is idempotent; after Unwrap it does nothing, the transport being the
 // caller's again. It returns the error of sending close_notify or of closing
 // the transport.
-func (s *TLSStream) Close(ctx context.Context) error {
+func (s *Stream) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
@@ -433,7 +433,7 @@ func (s *TLSStream) Close(ctx context.Context) error {
 // close_notify arrives; once ctx is cancelled it returns a cancellation
 // error, and the stream is left usable only for Close. A peer that closes
 // the transport without close_notify gives anyio.ErrBrokenResource.
-func (s *TLSStream) Unwrap(ctx context.Context) (anyio.ByteStream, []byte, error) {
+func (s *Stream) Unwrap(ctx context.Context) (anyio.ByteStream, []byte, error) {
 	if s.closed.Load() {
 		return nil, nil, anyio.ErrClosedResource
 	}
@@ -480,7 +480,7 @@ func (s *TLSStream) Unwrap(ctx context.Context) (anyio.ByteStream, []byte, error
 
 // ExtraAttributes returns the typed attributes of the transport and every
 // [Attribute].
-func (s *TLSStream) ExtraAttributes() map[any]func() any { return s.attrs }
+func (s *Stream) ExtraAttributes() map[any]func() any { return s.attrs }
 
 // Attribute holds the typed attributes of TLS streams (AnyIO's
 // TLSAttribute); read them with anyio.Extra, e.g.
@@ -530,7 +530,7 @@ var Attribute = struct {
 }
 
 // attributes builds the attribute map once the handshake is done.
-func (s *TLSStream) attributes(cfg *tls.Config) map[any]func() any {
+func (s *Stream) attributes(cfg *tls.Config) map[any]func() any {
 	st := s.tc.ConnectionState()
 	own := map[any]func() any{
 		Attribute.ALPNProtocol:       func() any { return st.NegotiatedProtocol },

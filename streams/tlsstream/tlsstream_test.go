@@ -67,9 +67,9 @@ func tcpPair(t *testing.T) (anyio.SocketStream, anyio.SocketStream) {
 
 // handshake wraps both ends of a transport pair concurrently and returns
 // the client and the server stream.
-func handshake(t *testing.T, ctx context.Context, ct, st anyio.ByteStream, copts, sopts []tlsstream.Option) (*tlsstream.TLSStream, *tlsstream.TLSStream, error) {
+func handshake(t *testing.T, ctx context.Context, ct, st anyio.ByteStream, copts, sopts []tlsstream.Option) (*tlsstream.Stream, *tlsstream.Stream, error) {
 	t.Helper()
-	var client, server *tlsstream.TLSStream
+	var client, server *tlsstream.Stream
 	var cerr, serr error
 	err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 		tg.StartSoon(func(ctx context.Context) error {
@@ -95,7 +95,7 @@ func handshake(t *testing.T, ctx context.Context, ct, st anyio.ByteStream, copts
 
 // tlsPair returns a client and a server TLS stream over the transports
 // that mk makes, with TLS version max (0: the highest).
-func tlsPair(t *testing.T, ca *anyiotest.CA, ct, st anyio.ByteStream, max uint16) (*tlsstream.TLSStream, *tlsstream.TLSStream) {
+func tlsPair(t *testing.T, ca *anyiotest.CA, ct, st anyio.ByteStream, max uint16) (*tlsstream.Stream, *tlsstream.Stream) {
 	t.Helper()
 	ccfg, scfg := ca.ClientConfig(), ca.ServerConfig()
 	ccfg.MaxVersion, scfg.MaxVersion = max, max
@@ -235,7 +235,7 @@ func TestTLSStreamAttributes(t *testing.T) {
 				}
 				for _, side := range []struct {
 					name   string
-					s      *tlsstream.TLSStream
+					s      *tlsstream.Stream
 					server bool
 					peer   string
 				}{{"client", c, false, "localhost"}, {"server", s, true, "dummy-client"}} {
@@ -316,7 +316,7 @@ func TestTLSStreamALPN(t *testing.T) {
 		}
 		defer c.Close(ctx)
 		defer s.Close(ctx)
-		for _, x := range []*tlsstream.TLSStream{c, s} {
+		for _, x := range []*tlsstream.Stream{c, s} {
 			if p, _ := anyio.Extra(x, tlsstream.Attribute.ALPNProtocol); p != "dummy2" {
 				t.Errorf("ALPNProtocol = %q, want dummy2", p)
 			}

@@ -21,7 +21,7 @@ const recordHeaderLen = 5
 const transportBufSize = 64 << 10
 
 // transportConn is the net.Conn that crypto/tls runs over: it sends and
-// receives on the transport stream with the context of the TLSStream call
+// receives on the transport stream with the context of the Stream call
 // in progress.
 //
 // It hands crypto/tls at most one TLS record per Read (it parses the record
@@ -194,7 +194,7 @@ func (c *transportConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close does nothing: the TLSStream closes the transport itself.
+// Close does nothing: the Stream closes the transport itself.
 func (c *transportConn) Close() error { return nil }
 
 func (c *transportConn) LocalAddr() net.Addr  { return c.local }
