@@ -2,7 +2,6 @@ package fromthread
 
 import (
 	"context"
-	"runtime/debug"
 	"sync"
 
 	"github.com/anyio-go/anyio"
@@ -104,7 +103,7 @@ func (f *Future[T]) runIn(ctx context.Context, fn func(ctx context.Context) (T, 
 		case *anyio.PanicError:
 			pe = x
 		default:
-			pe = &anyio.PanicError{Value: r, Stack: debug.Stack(), Task: "a task of a blocking portal"}
+			pe = &anyio.PanicError{Value: r, Stack: core.PanicStack(), Task: "a task of a blocking portal"}
 		}
 		var zero T
 		f.finish(zero, nil, pe)

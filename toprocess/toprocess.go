@@ -77,7 +77,7 @@ func (e *FuncError) Error() string {
 	return fmt.Sprintf("anyio/toprocess: %s failed in its worker process: %s", e.Func, e.Message)
 }
 
-// Option configures [Func.RunSync].
+// Option configures [Func.RunSync]. A nil Option is ignored.
 type Option interface{ applyRunSync(*config) }
 
 type config struct {
@@ -197,6 +197,10 @@ func lookup(name string) (handler, bool) {
 // and RunSync returns the cancellation error at once. Without it, RunSync
 // waits for the call, then returns the function's result together with the
 // cancellation error (or the call's own error, if it failed).
+//
+// A worker process is outside any testing/synctest bubble: RunSync does not
+// work in one (anyiotest.RunVirtual), whose clock stops while a goroutine
+// waits on a pipe.
 func (f *Func[A, R]) RunSync(ctx context.Context, arg A, opts ...Option) (R, error) {
 	var zero R
 	if ctx.Err() != nil {
@@ -220,7 +224,9 @@ func (f *Func[A, R]) RunSync(ctx context.Context, arg A, opts ...Option) (R, err
 	}
 	var cfg config
 	for _, o := range opts {
-		o.applyRunSync(&cfg)
+		if o != nil {
+			o.applyRunSync(&cfg)
+		}
 	}
 	res, err := call(ctx, f.name, b.Bytes(), cfg)
 	if res == nil {

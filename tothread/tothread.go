@@ -19,14 +19,13 @@ package tothread
 import (
 	"context"
 	"errors"
-	"runtime/debug"
 
 	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/internal/core"
 	"github.com/anyio-go/anyio/internal/hostcall"
 )
 
-// Option configures [RunSync].
+// Option configures [RunSync]. A nil Option is ignored.
 type Option interface{ applyRunSync(*config) }
 
 type config struct {
@@ -95,7 +94,9 @@ func RunSync[T any](ctx context.Context, fn func(ctx context.Context) (T, error)
 	c := &call[T]{fn: fn}
 	cfg := &c.cfg
 	for _, o := range opts {
-		o.applyRunSync(cfg)
+		if o != nil {
+			o.applyRunSync(cfg)
+		}
 	}
 	lim := cfg.limiter
 	if lim == nil {
@@ -177,7 +178,7 @@ func (c *call[T]) run() {
 			} else if pe, ok := r.(*anyio.PanicError); ok {
 				c.pe = pe
 			} else {
-				c.pe = &anyio.PanicError{Value: r, Stack: debug.Stack(), Task: c.workerName()}
+				c.pe = &anyio.PanicError{Value: r, Stack: core.PanicStack(), Task: c.workerName()}
 			}
 		}
 		// The token goes back before the host is woken; an error here

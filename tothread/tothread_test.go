@@ -60,7 +60,7 @@ func TestRunSyncError(t *testing.T) {
 		if err != errFoo {
 			t.Errorf("RunSync = %v, want %v itself", err, errFoo)
 		}
-		v, err := tothread.RunSync(ctx, func(context.Context) (string, error) { return "done", nil })
+		v, err := tothread.RunSync(ctx, func(context.Context) (string, error) { return "done", nil }, nil) // a nil option is ignored
 		if v != "done" || err != nil {
 			t.Errorf("RunSync = %q, %v; want \"done\", nil", v, err)
 		}

@@ -13,9 +13,9 @@ package hostcall
 import (
 	"context"
 	"errors"
-	"runtime/debug"
 	"sync"
 
+	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/internal/core"
 )
 
@@ -46,7 +46,7 @@ type request struct {
 	fn   func(ctx context.Context)
 	done chan struct{}
 	err  error
-	pe   *core.PanicError
+	pe   *anyio.PanicError
 }
 
 // Init makes l the link for a worker whose host runs with ctx. A Link is
@@ -160,7 +160,7 @@ func (l *Link) serve(r *request) {
 			return
 		}
 		v := recover()
-		if pe, ok := v.(*core.PanicError); ok {
+		if pe, ok := v.(*anyio.PanicError); ok {
 			r.pe = pe
 			return
 		}
@@ -171,13 +171,13 @@ func (l *Link) serve(r *request) {
 		if v == nil {
 			// runtime.Goexit ends the host's goroutine: nobody serves
 			// the worker any more.
-			r.err = &core.GoexitError{Task: name}
+			r.err = &anyio.GoexitError{Task: name}
 			l.mu.Lock()
 			l.gone = true
 			l.mu.Unlock()
 			return
 		}
-		r.pe = &core.PanicError{Value: v, Stack: debug.Stack(), Task: name}
+		r.pe = &anyio.PanicError{Value: v, Stack: core.PanicStack(), Task: name}
 	}()
 	r.fn(&callbackCtx{Context: l.hostCtx, worker: r.ctx})
 	returned = true
@@ -188,7 +188,7 @@ func (l *Link) serve(r *request) {
 // worker's context ctx, which include the host's. It fails without running fn if the host no longer waits for the
 // worker: with the host's cancellation error if the host abandoned the
 // worker, or ErrHostReturned. A panic in fn is re-raised in the caller as
-// *core.PanicError carrying fn's stack.
+// *anyio.PanicError carrying fn's stack.
 func (l *Link) Call(ctx context.Context, fn func(ctx context.Context)) error {
 	r := &request{ctx: ctx, fn: fn, done: make(chan struct{})}
 	l.mu.Lock()
