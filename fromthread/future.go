@@ -34,8 +34,14 @@ var errFutureCancelled = core.NewCancelledError("the future was cancelled")
 // Result blocks until the task has returned, then returns its result. It
 // returns ErrPortalNotRunning or ErrPortalTask if the task could not start,
 // and a cancellation error (matching anyio.ErrCancelled) if [Future.Cancel]
-// came before the task's end or the portal cancelled it. A panic in the
-// task is re-raised here as *anyio.PanicError, with the task's stack.
+// came before the task's end or the portal cancelled it.
+//
+// A panic in the task is re-raised here as *anyio.PanicError, with the
+// task's stack. It also fails the portal's task group, as a panic in any
+// task fails its group (and as for an anyio.TaskHandle): the portal's other
+// tasks are cancelled, and the portal's end re-raises it (the
+// NewBlockingPortal call panics; Stop of a StartBlockingPortal panics), so
+// that a panic nobody asked a Future for is not lost.
 func (f *Future[T]) Result() (T, error) {
 	<-f.done
 	if f.pe != nil {
@@ -80,7 +86,9 @@ func (f *Future[T]) finish(v T, err error, pe *anyio.PanicError) {
 }
 
 // runIn runs fn in the future's cancel scope with ctx and records its
-// result, a panic included: a portal task never fails its group.
+// result. fn's error goes to the future only, never to the portal's group;
+// a panic is recorded too, then goes on, so that the portal's group
+// re-raises it as it does any task's (as for a TaskHandle).
 func (f *Future[T]) runIn(ctx context.Context, fn func(ctx context.Context) (T, error)) {
 	var (
 		v        T
@@ -92,21 +100,23 @@ func (f *Future[T]) runIn(ctx context.Context, fn func(ctx context.Context) (T, 
 			return
 		}
 		r := recover()
+		name := anyio.GetCurrentTask(ctx).Name
 		var pe *anyio.PanicError
 		switch x := r.(type) {
 		case nil:
 			// runtime.Goexit: it goes on ending the task, and the
 			// portal's group records it.
 			var zero T
-			f.finish(zero, &anyio.GoexitError{Task: "a task of a blocking portal"}, nil)
+			f.finish(zero, &anyio.GoexitError{Task: name}, nil)
 			return
 		case *anyio.PanicError:
 			pe = x
 		default:
-			pe = &anyio.PanicError{Value: r, Stack: core.PanicStack(), Task: "a task of a blocking portal"}
+			pe = &anyio.PanicError{Value: r, Stack: core.PanicStack(), Task: name}
 		}
 		var zero T
 		f.finish(zero, nil, pe)
+		panic(pe)
 	}()
 	serr := f.scope.Run(ctx, func(ctx context.Context) error {
 		v, err = fn(ctx)
@@ -129,7 +139,7 @@ func (f *Future[T]) runIn(ctx context.Context, fn func(ctx context.Context) (T, 
 // group. Call blocks the calling goroutine, which must not be one of the
 // portal's own tasks (ErrPortalTask); on a stopped portal it returns
 // ErrPortalNotRunning. A panic in fn is re-raised here as
-// *anyio.PanicError.
+// *anyio.PanicError, and in the portal's group too (see [Future.Result]).
 func Call[T any](p *BlockingPortal, fn func(ctx context.Context) (T, error)) (T, error) {
 	return StartTaskSoon(p, fn).Result()
 }
@@ -159,8 +169,9 @@ func StartTaskSoon[T any](p *BlockingPortal, fn func(ctx context.Context) (T, er
 func StartTask[T, S any](p *BlockingPortal, fn func(ctx context.Context, status *anyio.TaskStatus[S]) (T, error), opts ...anyio.TaskOption) (*Future[T], S, error) {
 	f := newFuture[T]()
 	type started struct {
-		v   S
-		err error
+		v        S
+		err      error
+		returned bool // anyio.Start returned (it did not re-panic)
 	}
 	res := make(chan started, 1)
 	opts = append([]anyio.TaskOption{anyio.TaskName(funcName(fn))}, opts...)
@@ -168,21 +179,23 @@ func StartTask[T, S any](p *BlockingPortal, fn func(ctx context.Context, status 
 		// This task waits for fn's readiness: fn runs in a task of its
 		// own, which anyio.Start moves into the portal's group once it is
 		// started, and which reports its result to the future only, so
-		// that it never fails the group.
-		v, err := anyio.Start(ctx, p.tg, func(ctx context.Context, status *anyio.TaskStatus[S]) error {
+		// that it never fails the group (a panic aside).
+		var r started
+		defer func() { res <- r }() // also when Start re-panics fn's panic
+		r.v, r.err = anyio.Start(ctx, p.tg, func(ctx context.Context, status *anyio.TaskStatus[S]) error {
 			portalFrame(ctx, func(ctx context.Context) {
 				f.runIn(ctx, func(ctx context.Context) (T, error) { return fn(ctx, status) })
 			})
 			return nil
 		}, opts...)
-		res <- started{v, err}
+		r.returned = true
 	}, "", nil)
 	var zero S
 	if err != nil {
 		return nil, zero, err
 	}
 	r := <-res
-	if r.err != nil {
+	if r.err != nil || !r.returned {
 		// fn returned (or panicked) before Started: its own result says
 		// more than ErrNeverStarted, unless it returned nil.
 		select {

@@ -387,33 +387,84 @@ func TestStartTask(t *testing.T) {
 		}
 	})
 	t.Run("panic before started", func(t *testing.T) {
-		defer func() {
-			if pe, ok := recover().(*anyio.PanicError); !ok || pe.Value != "boom" {
-				t.Errorf("StartTask re-panicked with %v, want the task's *anyio.PanicError", pe)
-			}
+		// A panic fails the portal's group too: use a portal of its own.
+		p, err := fromthread.StartBlockingPortal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pe *anyio.PanicError
+		func() {
+			defer func() { pe, _ = recover().(*anyio.PanicError) }()
+			_, _, _ = fromthread.StartTask(p, func(ctx context.Context, st *anyio.TaskStatus[int]) (int, error) {
+				panic("boom")
+			})
 		}()
-		_, _, _ = fromthread.StartTask(p, func(ctx context.Context, st *anyio.TaskStatus[int]) (int, error) {
-			panic("boom")
-		})
+		if pe == nil || pe.Value != "boom" {
+			t.Errorf("StartTask re-panicked with %v, want the task's *anyio.PanicError", pe)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != pe {
+					t.Errorf("Stop re-panicked with %v, want the same *anyio.PanicError", r)
+				}
+			}()
+			_ = p.Stop(context.Background(), false)
+		}()
 	})
 }
 
 // A panic in a function the portal runs is re-raised by Result in the
-// caller, and the portal goes on.
+// caller, and fails the portal's group: its other tasks are cancelled, and
+// Stop re-raises it.
 func TestPortalCallPanic(t *testing.T) {
-	p := startPortal(t)
+	p, err := fromthread.StartBlockingPortal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := fromthread.StartTaskSoon(p, func(ctx context.Context) (int, error) { return 0, anyio.SleepForever(ctx) })
+	var first *anyio.PanicError
 	func() {
-		defer func() {
-			pe, ok := recover().(*anyio.PanicError)
-			if !ok || pe.Value != "boom" || !strings.Contains(string(pe.Stack), "panicsInPortal") {
-				t.Errorf("Call re-panicked with %v, want the task's *anyio.PanicError with its stack", pe)
-			}
-		}()
+		defer func() { first, _ = recover().(*anyio.PanicError) }()
 		_, _ = fromthread.Call(p, panicsInPortal)
 	}()
-	if v, err := fromthread.Call(p, asyncAdd(1, 2)); v != 3 || err != nil {
-		t.Errorf("Call after a panic = %d, %v; want 3, nil", v, err)
+	if first == nil || first.Value != "boom" || !strings.Contains(string(first.Stack), "panicsInPortal") {
+		t.Fatalf("Call re-panicked with %v, want the task's *anyio.PanicError with its stack", first)
 	}
+	if _, err := other.Result(); !errors.Is(err, anyio.ErrCancelled) {
+		t.Errorf("the portal's other task = %v, want a cancellation error", err)
+	}
+	func() {
+		defer func() {
+			if pe, ok := recover().(*anyio.PanicError); !ok || pe != first {
+				t.Errorf("Stop re-panicked with %v, want the task's *anyio.PanicError", pe)
+			}
+		}()
+		_ = p.Stop(context.Background(), false)
+	}()
+}
+
+// A panic in a portal task nobody asks a Future for is re-raised by
+// NewBlockingPortal.
+func TestNewBlockingPortalPanic(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			_ = fromthread.NewBlockingPortal(ctx, func(ctx context.Context, p *fromthread.BlockingPortal) error {
+				started := make(chan struct{})
+				go func() { // not from the body, which is a portal task
+					fromthread.StartTaskSoon(p, panicsInPortal)
+					close(started)
+				}()
+				<-started
+				return p.SleepUntilStopped(ctx)
+			})
+		}()
+		if pe, ok := got.(*anyio.PanicError); !ok || pe.Value != "boom" {
+			t.Errorf("NewBlockingPortal re-panicked with %v, want the task's *anyio.PanicError", got)
+		}
+		return nil
+	})
 }
 
 func panicsInPortal(context.Context) (int, error) { panic("boom") }

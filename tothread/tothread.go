@@ -63,7 +63,9 @@ var runSyncInfo = &core.WaitInfo{What: "tothread.RunSync (its worker runs)"}
 
 // RunSync runs fn on a worker goroutine and waits until it returns (AnyIO's
 // to_thread.run_sync). It returns fn's result; a panic in fn is re-raised in
-// the caller as *anyio.PanicError, carrying the worker's stack.
+// the caller as *anyio.PanicError, carrying the worker's stack (or, in a
+// worker abandoned with AbandonOnCancel, goes on in the worker's goroutine,
+// which crashes the program as any unrecovered panic does).
 //
 // fn's context has the values, deadline and cancellation of ctx, but not its
 // task identity: the worker is no task. With it, fn can call back into the
@@ -192,7 +194,12 @@ func (c *call[T]) run() {
 				c.worker.exited()
 			}
 		}
-		c.link.Finish()
+		if !c.link.Finish() && c.pe != nil {
+			// The caller abandoned the worker: nobody will re-raise the
+			// panic, which goes on here, as in any goroutine nobody waits
+			// for.
+			panic(c.pe)
+		}
 	}()
 	c.v, c.err = c.fn(c.link.WorkerContext())
 	returned = true

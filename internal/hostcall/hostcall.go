@@ -73,14 +73,17 @@ func (l *Link) notifyLocked() {
 	l.wake.Signal()
 }
 
-// Finish records that the worker returned; the host's Wait returns.
-func (l *Link) Finish() {
+// Finish records that the worker returned; the host's Wait returns. It
+// reports whether the host still waited: false if it abandoned the worker.
+func (l *Link) Finish() (hostWaits bool) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.finished = true
-	if !l.gone {
-		l.notifyLocked()
+	if l.gone {
+		return false
 	}
-	l.mu.Unlock()
+	l.notifyLocked()
+	return true
 }
 
 // Wait starts the worker with start and parks the host task until the
