@@ -31,8 +31,9 @@ import (
 // its parent's; its stderr passes through its parent to the parent's
 // stderr, and the parent keeps the end of it for BrokenWorkerProcessError.
 func Init() {
+	// A worker's functions may use worker processes of their own.
+	initCalled.Store(true)
 	if os.Getenv(envWorker) != "1" {
-		initCalled.Store(true)
 		return
 	}
 	// Programs the worker starts are no workers, and do not inherit the
