@@ -41,11 +41,12 @@ var (
 	ErrPortalNotRunning = errors.New("anyio/fromthread: the blocking portal is not running: it was stopped, or the body of its NewBlockingPortal returned")
 
 	// ErrPortalTask is returned by Call, StartTaskSoon's Future, StartTask
-	// and Enter when called on the goroutine of one of the portal's own
-	// tasks (the body of NewBlockingPortal, or a function the portal runs):
-	// it would block that task outside anyio's cancellation (AnyIO's "This
-	// method cannot be called from the event loop thread"). From a task,
-	// call the function directly, or start it in a task group.
+	// and Enter (and its exit) when called on the goroutine of a portal's
+	// task (the body of a NewBlockingPortal, or a function a portal runs;
+	// of this portal or another): it would block that task outside anyio's
+	// cancellation (AnyIO's "This method cannot be called from the event
+	// loop thread"). From a task, call the function directly, or start it
+	// in a task group; goroutines that a task starts may call.
 	ErrPortalTask = errors.New("anyio/fromthread: a portal function was called from one of the portal's own tasks; call the function directly with the task's context instead")
 
 	// ErrNeverEntered is returned by Enter when the scope function

@@ -19,10 +19,11 @@ import (
 // anyio.WithTaskGroup open from synchronous code.
 //
 // Each function runs as a task of the portal's task group, with that
-// group's context. The functions are for goroutines outside the portal: one
-// called on the goroutine of one of the portal's own tasks returns
-// ErrPortalTask. Once the portal is stopping, they return
-// ErrPortalNotRunning.
+// group's context; its error goes to its caller, and a panic fails the
+// portal's group as in any task group. The functions are for goroutines
+// that are no portal's tasks: on the goroutine of a task or body of a
+// portal (this one or another) they return ErrPortalTask, rather than block
+// it. Once the portal is stopping, they return ErrPortalNotRunning.
 //
 // Make a portal with [StartBlockingPortal] (which runs its own anyio.Run in
 // a new goroutine, ended by [BlockingPortal.Stop]) or inside a task with
@@ -55,7 +56,8 @@ type portalRun struct {
 // When body returns nil, the portal stops taking new functions and waits for
 // those it runs. When body returns an error (or panics), the functions still
 // running are cancelled, as in any task group. NewBlockingPortal returns
-// body's error, as anyio.WithTaskGroup does.
+// body's error, as anyio.WithTaskGroup does, and re-raises a panic of body
+// or of a function the portal ran as *anyio.PanicError.
 func NewBlockingPortal(ctx context.Context, body func(ctx context.Context, p *BlockingPortal) error) error {
 	return newPortal(ctx, body, nil)
 }
