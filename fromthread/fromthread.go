@@ -47,7 +47,7 @@ var (
 	// cancellation (AnyIO's "This method cannot be called from the event
 	// loop thread"). From a task, call the function directly, or start it
 	// in a task group; goroutines that a task starts may call.
-	ErrPortalTask = errors.New("anyio/fromthread: a portal function was called from one of the portal's own tasks; call the function directly with the task's context instead")
+	ErrPortalTask = errors.New("anyio/fromthread: called on the goroutine of a portal's task, which it would block; call the function directly with the task's context instead")
 
 	// ErrNeverEntered is returned by Enter when the scope function
 	// returned nil without calling its body, so there was nothing to hold

@@ -71,7 +71,7 @@ func TestTour(t *testing.T) {
 		"progress: [########] 8/8 chunks",
 		"primes below 400000: 33860, counted in worker processes (at most ",
 		"the synchronous function reported: 3 items, 600 bytes",
-		"Call from the portal's own task: anyio/fromthread: a portal function was called from one of the portal's own tasks",
+		"Call from the portal's own task: anyio/fromthread: called on the goroutine of a portal's task",
 	)
 	for _, w := range want {
 		if !strings.Contains(got, w) {
