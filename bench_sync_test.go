@@ -91,7 +91,8 @@ func BenchmarkLockUncontended(b *testing.B) {
 		var mu sync.Mutex
 		for b.Loop() {
 			mu.Lock()
-			mu.Unlock() //nolint:staticcheck // an empty critical section is the point
+			//lint:ignore SA2001 an empty critical section is what this yardstick measures: an uncontended Lock and Unlock
+			mu.Unlock()
 		}
 	})
 }

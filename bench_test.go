@@ -198,9 +198,7 @@ func startBlocked(ctx context.Context, n int) *sync.WaitGroup {
 		go func() {
 			defer wg.Done()
 			started.Add(1)
-			select {
-			case <-ctx.Done():
-			}
+			<-ctx.Done()
 		}()
 	}
 	for started.Load() < int64(n) {

@@ -419,8 +419,11 @@ func TestAMapSequencePanics(t *testing.T) {
 func TestAMapSequenceIgnoresStop(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		boom := errors.New("boom")
+		// Endless, so that AMap stops it whatever the timing: a token
+		// handed over before the group's cancellation may let a few more
+		// items start after the first failure.
 		rude := func(yield func(int) bool) {
-			for i := range 10 {
+			for i := 0; ; i++ {
 				yield(i) // ignores false
 			}
 		}

@@ -599,7 +599,7 @@ func TestLimiterHandOffToCancelledWaiter(t *testing.T) {
 func TestLimiterBadInput(t *testing.T) {
 	runSync(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
-		type withSlice struct{ s []int }
+		type withSlice struct{ _ []int } // a slice field makes it not comparable
 		for _, tc := range []struct {
 			name     string
 			borrower any

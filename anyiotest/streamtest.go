@@ -147,10 +147,10 @@ func receiveFull(ctx context.Context, s anyio.ByteReceiveStream, p []byte) error
 			return err
 		}
 		if n == 0 {
-			return errors.New("Receive returned (0, nil)")
+			return errors.New("receiveFull: Receive returned (0, nil)")
 		}
 		if n > len(p)-off {
-			return fmt.Errorf("Receive returned %d bytes for a buffer of %d", n, len(p)-off)
+			return fmt.Errorf("receiveFull: Receive returned %d bytes for a buffer of %d", n, len(p)-off)
 		}
 		off += n
 	}
@@ -277,13 +277,13 @@ func byteSendEOF(t *testing.T, ctx context.Context, a, b anyio.ByteStream) {
 	group(t, ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 		tg.StartSoon(func(ctx context.Context) error {
 			if err := a.Send(ctx, []byte("last words")); err != nil {
-				return fmt.Errorf("Send: %w", err)
+				return fmt.Errorf("a.Send: %w", err)
 			}
 			return nil
 		})
 		got := make([]byte, len("last words"))
 		if err := receiveFull(ctx, b, got); err != nil {
-			return fmt.Errorf("Receive: %w", err)
+			return fmt.Errorf("b.Receive: %w", err)
 		}
 		return nil
 	})
@@ -307,13 +307,13 @@ func byteSendEOF(t *testing.T, ctx context.Context, a, b anyio.ByteStream) {
 	group(t, ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 		tg.StartSoon(func(ctx context.Context) error {
 			if err := b.Send(ctx, []byte("reply")); err != nil {
-				return fmt.Errorf("Send towards the half-closed side: %w", err)
+				return fmt.Errorf("b.Send towards the half-closed side: %w", err)
 			}
 			return b.SendEOF(ctx)
 		})
 		got := make([]byte, len("reply"))
 		if err := receiveFull(ctx, a, got); err != nil {
-			return fmt.Errorf("Receive on the half-closed side: %w", err)
+			return fmt.Errorf("a.Receive on the half-closed side: %w", err)
 		}
 		if string(got) != "reply" {
 			t.Errorf("received %q, want %q", got, "reply")
@@ -433,7 +433,7 @@ func byteReceiveCancelled(t *testing.T, ctx context.Context, a, b anyio.ByteStre
 		})
 		got := make([]byte, 4)
 		if err := receiveFull(ctx, b, got); err != nil {
-			return fmt.Errorf("Receive: %w", err)
+			return fmt.Errorf("b.Receive: %w", err)
 		}
 		if string(got) != "data" {
 			t.Errorf("received %q, want %q", got, "data")
@@ -470,7 +470,7 @@ func byteUsableAfterCancel(t *testing.T, ctx context.Context, a, b anyio.ByteStr
 		tg.StartSoon(func(ctx context.Context) error { return a.Send(ctx, []byte("still there")) })
 		got := make([]byte, len("still there"))
 		if err := receiveFull(ctx, b, got); err != nil {
-			return fmt.Errorf("Receive after a cancelled Receive: %w", err)
+			return fmt.Errorf("b.Receive after a cancelled Receive: %w", err)
 		}
 		if string(got) != "still there" || len(early) != 0 {
 			t.Errorf("received %q (and %q in the cancelled call), want %q", got, early, "still there")
@@ -497,7 +497,7 @@ func byteAfterPeerClosed(t *testing.T, ctx context.Context, a, b anyio.ByteStrea
 		})
 		got := make([]byte, 3)
 		if err := receiveFull(ctx, b, got); err != nil {
-			return fmt.Errorf("Receive of the data sent before Close: %w", err)
+			return fmt.Errorf("b.Receive of the data sent before Close: %w", err)
 		}
 		return nil
 	})
@@ -682,13 +682,13 @@ func objectSendEOF[T any](t *testing.T, ctx context.Context, a, b anyio.ObjectSt
 		tg.StartSoon(func(ctx context.Context) error {
 			for _, v := range vs[:1] {
 				if err := a.Send(ctx, v); err != nil {
-					return fmt.Errorf("Send: %w", err)
+					return fmt.Errorf("a.Send: %w", err)
 				}
 			}
 			return nil
 		})
 		if v, err := b.Receive(ctx); err != nil || !reflect.DeepEqual(v, vs[0]) {
-			return fmt.Errorf("Receive = %v, %v; want %v", v, err, vs[0])
+			return fmt.Errorf("b.Receive = %v, %v; want %v", v, err, vs[0])
 		}
 		return nil
 	})
@@ -710,12 +710,12 @@ func objectSendEOF[T any](t *testing.T, ctx context.Context, a, b anyio.ObjectSt
 	group(t, ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 		tg.StartSoon(func(ctx context.Context) error {
 			if err := b.Send(ctx, vs[1]); err != nil {
-				return fmt.Errorf("Send towards the half-closed side: %w", err)
+				return fmt.Errorf("b.Send towards the half-closed side: %w", err)
 			}
 			return nil
 		})
 		if v, err := a.Receive(ctx); err != nil || !reflect.DeepEqual(v, vs[1]) {
-			return fmt.Errorf("Receive on the half-closed side = %v, %v; want %v", v, err, vs[1])
+			return fmt.Errorf("a.Receive on the half-closed side = %v, %v; want %v", v, err, vs[1])
 		}
 		return nil
 	})
@@ -774,7 +774,7 @@ func objectConcurrentReceive[T any](t *testing.T, ctx context.Context, a, b anyi
 		var got []T
 		for sent := range 2 {
 			if err := a.Send(ctx, vs[sent]); err != nil {
-				return fmt.Errorf("Send: %w", err)
+				return fmt.Errorf("a.Send: %w", err)
 			}
 			r := <-results
 			if errors.As(r.err, &busy) {
@@ -782,7 +782,7 @@ func objectConcurrentReceive[T any](t *testing.T, ctx context.Context, a, b anyi
 				// gets the item.
 				r = <-results
 				if r.err != nil {
-					return fmt.Errorf("Receive = %w", r.err)
+					return fmt.Errorf("b.Receive = %w", r.err)
 				}
 				if !reflect.DeepEqual(r.v, vs[0]) {
 					t.Errorf("received %v, want %v", r.v, vs[0])
@@ -818,7 +818,7 @@ func objectReceiveCancelled[T any](t *testing.T, ctx context.Context, a, b anyio
 		})
 		got, err := b.Receive(ctx)
 		if err != nil || !reflect.DeepEqual(got, v) {
-			return fmt.Errorf("Receive = %v, %v; want %v", got, err, v)
+			return fmt.Errorf("b.Receive = %v, %v; want %v", got, err, v)
 		}
 		return nil
 	})
@@ -844,7 +844,7 @@ func objectUsableAfterCancel[T any](t *testing.T, ctx context.Context, a, b anyi
 		tg.StartSoon(func(ctx context.Context) error { return a.Send(ctx, v) })
 		got, err := b.Receive(ctx)
 		if err != nil || !reflect.DeepEqual(got, v) {
-			return fmt.Errorf("Receive after a cancelled Receive = %v, %v; want %v", got, err, v)
+			return fmt.Errorf("b.Receive after a cancelled Receive = %v, %v; want %v", got, err, v)
 		}
 		return nil
 	})
@@ -860,7 +860,7 @@ func objectAfterPeerClosed[T any](t *testing.T, ctx context.Context, a, b anyio.
 			return nil
 		})
 		if got, err := b.Receive(ctx); err != nil || !reflect.DeepEqual(got, v) {
-			return fmt.Errorf("Receive = %v, %v; want %v", got, err, v)
+			return fmt.Errorf("b.Receive = %v, %v; want %v", got, err, v)
 		}
 		return nil
 	})

@@ -18,6 +18,12 @@
 //	go run ./bench                  # 10 rounds of every pair but the heavy ones
 //	go run ./bench -rounds 20 -bench 'spawn|scope'
 //	go run ./bench -scale           # also the heavy ones: a million tasks, 10,000 connections
+//	go run ./bench -python          # the README's table: anyio, raw Go and Python's AnyIO
+//	go run ./bench -readme          # the same, written into README.md
+//
+// -python and -readme measure the workloads of the README's table (see
+// python.go) and run bench/python/anyio_bench.py for Python's AnyIO on
+// asyncio, uvloop and trio.
 //
 // A missed target prints MISS; bench exits non-zero only when it cannot run
 // (a bad flag, a build failure, a benchmark that fails or reports nothing).
@@ -116,6 +122,9 @@ func main() {
 	scale := flag.Bool("scale", false, "include the heavy benchmarks (a million tasks, 10,000 connections)")
 	benchtime := flag.String("benchtime", "", "passed to -test.benchtime (default: the testing package's 1s)")
 	verbose := flag.Bool("v", false, "print every benchmark result line")
+	python := flag.Bool("python", false, "measure the README's workloads, Python's AnyIO too, and print the README's table")
+	readme := flag.Bool("readme", false, "as -python, and write the table into README.md")
+	pythonBin := flag.String("python-bin", "/usr/bin/python3", "the Python interpreter for -python and -readme (with python3-anyio, python3-trio, python3-uvloop)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./bench [flags]\n\nRuns anyio's paired benchmarks and compares them with their targets.\n\n")
 		flag.PrintDefaults()
@@ -129,6 +138,16 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: -bench:", err)
 		os.Exit(2)
+	}
+	if *python || *readme {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := pythonTable(ctx, *pythonBin, *rounds, *benchtime, *verbose, *readme); err != nil {
+			stop()
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	var selected []target
 	for _, t := range targets {
@@ -152,9 +171,19 @@ func main() {
 }
 
 func run(ctx context.Context, selected []target, rounds int, benchtime string, verbose bool) error {
-	dir, err := os.MkdirTemp("", "anyio-bench-")
+	results, err := measure(ctx, selected, rounds, benchtime, verbose)
 	if err != nil {
 		return err
+	}
+	return report(os.Stdout, selected, results, benchtime, rounds)
+}
+
+// measure runs the benchmarks of the selected targets in interleaved rounds
+// and returns their metrics.
+func measure(ctx context.Context, selected []target, rounds int, benchtime string, verbose bool) (map[bench]metrics, error) {
+	dir, err := os.MkdirTemp("", "anyio-bench-")
+	if err != nil {
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 
@@ -168,7 +197,7 @@ func run(ctx context.Context, selected []target, rounds int, benchtime string, v
 		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./"+strings.TrimPrefix(t.Pkg, "./"))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building the tests of %s: %w", t.Pkg, err)
+			return nil, fmt.Errorf("building the tests of %s: %w", t.Pkg, err)
 		}
 		binaries[t.Pkg] = bin
 	}
@@ -210,7 +239,7 @@ func run(ctx context.Context, selected []target, rounds int, benchtime string, v
 				}
 				m, err := runOnce(ctx, binaries[b.pkg], b, verbose)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				if results[b] == nil {
 					results[b] = metrics{}
@@ -221,7 +250,7 @@ func run(ctx context.Context, selected []target, rounds int, benchtime string, v
 			}
 		}
 	}
-	return report(os.Stdout, selected, results, benchtime, rounds)
+	return results, nil
 }
 
 // runOnce runs one benchmark in a fresh process and returns its metrics.

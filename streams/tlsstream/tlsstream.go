@@ -195,7 +195,7 @@ func Wrap(ctx context.Context, transport anyio.ByteStream, opts ...Option) (*Str
 	}
 	s.conn.setContexts(ctx, ctx)
 	err := s.tc.Handshake()
-	s.conn.setContexts(nil, nil)
+	s.conn.clearContexts()
 	if err != nil {
 		switch {
 		case ctx.Err() != nil && core.IsCancellation(err):
@@ -272,7 +272,7 @@ func (s *Stream) Receive(ctx context.Context, p []byte) (int, error) {
 	}
 	s.conn.setReadCtx(ctx)
 	n, err := s.tc.Read(p)
-	s.conn.setReadCtx(nil)
+	s.conn.clearReadCtx()
 	if n > 0 {
 		return n, nil
 	}
@@ -326,7 +326,7 @@ func (s *Stream) Send(ctx context.Context, p []byte) error {
 	}
 	s.conn.setWriteCtx(ctx)
 	_, err := s.tc.Write(p)
-	s.conn.setWriteCtx(nil)
+	s.conn.clearWriteCtx()
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
@@ -385,7 +385,7 @@ func (s *Stream) SendEOF(ctx context.Context) error {
 func (s *Stream) closeNotify(ctx context.Context) error {
 	s.conn.setWriteCtx(ctx)
 	err := s.tc.CloseWrite()
-	s.conn.setWriteCtx(nil)
+	s.conn.clearWriteCtx()
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
@@ -458,7 +458,7 @@ func (s *Stream) Unwrap(ctx context.Context) (anyio.ByteStream, []byte, error) {
 		s.eofSent.Store(true)
 	}
 	s.conn.setReadCtx(ctx)
-	defer s.conn.setReadCtx(nil)
+	defer s.conn.clearReadCtx()
 	buf := make([]byte, 4096)
 	for {
 		_, err := s.tc.Read(buf)

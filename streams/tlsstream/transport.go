@@ -84,6 +84,26 @@ func (c *transportConn) setWriteCtx(ctx context.Context) {
 	c.mu.Unlock()
 }
 
+// clearContexts, clearReadCtx and clearWriteCtx record that no call is in
+// progress any more: the field is nil until the next call sets it.
+func (c *transportConn) clearContexts() {
+	c.mu.Lock()
+	c.rctx, c.wctx = nil, nil
+	c.mu.Unlock()
+}
+
+func (c *transportConn) clearReadCtx() {
+	c.mu.Lock()
+	c.rctx = nil
+	c.mu.Unlock()
+}
+
+func (c *transportConn) clearWriteCtx() {
+	c.mu.Lock()
+	c.wctx = nil
+	c.mu.Unlock()
+}
+
 func (c *transportConn) readCtx() context.Context {
 	c.mu.Lock()
 	ctx := c.rctx
