@@ -3,6 +3,7 @@ package toprocess
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -96,8 +97,7 @@ func (p *pool) get(ctx context.Context) (*worker, error) {
 		w := p.idle[len(p.idle)-1]
 		p.idle[len(p.idle)-1] = nil
 		p.idle = p.idle[:len(p.idle)-1]
-		w.idleGen++ // its idle timer no longer applies
-		w.idleTimer.Stop()
+		w.idleTimer.Stop() // if it fires anyway, it finds w busy
 		if !w.isDead() {
 			p.mu.Unlock()
 			return w, nil
@@ -125,27 +125,31 @@ func (p *pool) put(w *worker) {
 		w.stop()
 		return
 	}
-	w.idleGen++
-	gen := w.idleGen
 	p.idle = append(p.idle, w)
-	w.idleTimer = time.AfterFunc(maxIdle, func() { p.expire(w, gen) })
+	w.idleSince = time.Now()
+	if w.idleTimer == nil {
+		w.idleTimer = time.AfterFunc(maxIdle, func() { p.expire(w) })
+	} else {
+		w.idleTimer.Reset(maxIdle)
+	}
 	p.mu.Unlock()
 }
 
-// expire stops w if it has been idle since its idle time started.
-func (p *pool) expire(w *worker, gen uint64) {
+// expire stops w if it is idle, and has been for maxIdle: the timer of an
+// earlier idle time may fire late.
+func (p *pool) expire(w *worker) {
 	p.mu.Lock()
-	if w.idleGen != gen {
+	i := slices.Index(p.idle, w)
+	if i < 0 {
 		p.mu.Unlock()
 		return
 	}
-	for i, x := range p.idle {
-		if x == w {
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
-			break
-		}
+	if rest := maxIdle - time.Since(w.idleSince); rest > 0 {
+		w.idleTimer.Reset(rest)
+		p.mu.Unlock()
+		return
 	}
-	w.idleGen++
+	p.idle = slices.Delete(p.idle, i, i+1)
 	p.mu.Unlock()
 	w.stop()
 	if onExpire != nil {
@@ -161,7 +165,6 @@ func (p *pool) close() {
 	idle := p.idle
 	p.idle, p.closed = nil, true
 	for _, w := range idle {
-		w.idleGen++
 		w.idleTimer.Stop()
 	}
 	p.mu.Unlock()

@@ -24,9 +24,9 @@ import (
 //
 // A worker is this same executable started again by RunSync, with the same
 // arguments and a marker in its environment: there Init serves calls of the
-// registered functions until its parent closes the pipe (it is done with the
-// worker, or it died, also in the middle of a call), then exits the process
-// without returning. A worker ignores SIGINT (a terminal's Ctrl-C reaches
+// registered functions until its parent closes its pipes (it is done with
+// the worker, or it died, also in the middle of a call), then exits the
+// process without returning. A worker ignores SIGINT (a terminal's Ctrl-C reaches
 // the whole process group): its parent decides when it ends. Its stdout is
 // its parent's; its stderr passes through its parent to the parent's
 // stderr, and the parent keeps the end of it for BrokenWorkerProcessError.
@@ -41,6 +41,7 @@ func Init() {
 	os.Unsetenv(envWorker)
 	syscall.CloseOnExec(3)
 	syscall.CloseOnExec(4)
+	syscall.CloseOnExec(5)
 	signal.Ignore(os.Interrupt)
 	in := os.NewFile(3, "anyio-toprocess-requests")
 	out := os.NewFile(4, "anyio-toprocess-answers")
@@ -48,7 +49,7 @@ func Init() {
 		fmt.Fprintln(os.Stderr, "anyio/toprocess: started as a worker process without its pipes")
 		os.Exit(2)
 	}
-	go watchParent(3)
+	go watchParent(5)
 	os.Exit(serve(in, out))
 }
 

@@ -10,7 +10,8 @@ import (
 )
 
 // The wire protocol between a parent and its worker processes, over two
-// pipes (the worker's descriptors 3 and 4). Each message is a frame:
+// pipes (the worker's descriptors 3 and 4; a third, 5, is the worker's
+// lifeline, on which nothing is written). Each message is a frame:
 //
 //	length  uint32, big endian: the bytes that follow (kind and payload)
 //	kind    one byte

@@ -77,6 +77,7 @@ type worker struct {
 	pid    int
 	reqW   *os.File // the worker's descriptor 3 is the other end
 	respR  *os.File // the worker's descriptor 4 is the other end
+	lifeW  *os.File // never written: the worker's descriptor 5 hangs up when it closes
 	br     *bufio.Reader
 	stderr *tailWriter
 	onDead func() // runs once the process is reaped
@@ -85,9 +86,9 @@ type worker struct {
 	exitCode int           // set before exited closes
 	broken   bool          // a call failed: the worker is of no use
 
-	// Guarded by the pool's mu: idleGen counts the times the worker went
-	// idle, idleTimer ends its idle time.
-	idleGen   uint64
+	// Guarded by the pool's mu: when the worker last went idle, and the
+	// timer that ends its idle time.
+	idleSince time.Time
 	idleTimer *time.Timer
 }
 
@@ -113,12 +114,21 @@ func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 		onDead()
 		return nil, fmt.Errorf("anyio/toprocess: cannot start a worker process: %w", err)
 	}
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		respR.Close()
+		respW.Close()
+		onDead()
+		return nil, fmt.Errorf("anyio/toprocess: cannot start a worker process: %w", err)
+	}
 	sink := stderrSink
 	if sink == nil {
 		sink = os.Stderr
 	}
 	w := &worker{
-		reqW: reqW, respR: respR, br: bufio.NewReader(respR), stderr: &tailWriter{dst: sink},
+		reqW: reqW, respR: respR, lifeW: lifeW, br: bufio.NewReader(respR), stderr: &tailWriter{dst: sink},
 		onDead: onDead, exited: make(chan struct{}),
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
@@ -126,7 +136,7 @@ func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 	if raceEnabled {
 		cmd.Env = append(cmd.Env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	}
-	cmd.ExtraFiles = []*os.File{reqR, respW}
+	cmd.ExtraFiles = []*os.File{reqR, respW, lifeR}
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = w.stderr
 	cmd.WaitDelay = time.Second // a grandchild holding its stderr delays no one
@@ -134,9 +144,11 @@ func startWorker(ctx context.Context, onDead func()) (*worker, error) {
 	err = cmd.Start()
 	reqR.Close()
 	respW.Close()
+	lifeR.Close()
 	if err != nil {
 		reqW.Close()
 		respR.Close()
+		lifeW.Close()
 		onDead()
 		return nil, fmt.Errorf("anyio/toprocess: cannot start a worker process: %w", err)
 	}
@@ -175,6 +187,7 @@ func (w *worker) reap() {
 	w.exitCode = exitCode(w.cmd.ProcessState)
 	_ = w.respR.SetReadDeadline(time.Now().Add(time.Second))
 	w.reqW.Close()
+	w.lifeW.Close()
 	w.onDead()
 	close(w.exited)
 }
@@ -239,7 +252,10 @@ func (w *worker) kill() {
 }
 
 // stop asks an idle worker to exit: it exits once its request pipe closes.
-func (w *worker) stop() { w.reqW.Close() }
+func (w *worker) stop() {
+	w.reqW.Close()
+	w.lifeW.Close()
+}
 
 func (w *worker) isDead() bool {
 	select {
