@@ -24,8 +24,9 @@
 // [MaxIdleTime] without one, or when the anyio.Run that started it ends. The
 // number of workers of a Run is bounded by [CurrentDefaultProcessLimiter]
 // (the number of CPUs) or the limiter given with [Limiter]. No worker
-// outlives its parent: a worker exits as soon as its parent's end of the
-// request pipe closes, also when the parent is killed.
+// outlives its parent: a worker exits as soon as its parent's ends of its
+// pipes close, also in the middle of a call, and also when the parent is
+// killed.
 package toprocess
 
 import (

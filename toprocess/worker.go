@@ -251,7 +251,7 @@ func (w *worker) kill() {
 	<-w.exited
 }
 
-// stop asks an idle worker to exit: it exits once its request pipe closes.
+// stop asks an idle worker to exit: it exits once its pipes close.
 func (w *worker) stop() {
 	w.reqW.Close()
 	w.lifeW.Close()
