@@ -418,6 +418,7 @@ func TestLockOwnerAfterRelease(t *testing.T) {
 	runSync(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		ev := anyio.NewEvent()
+		checked := anyio.NewEvent() // task2 holds the lock until task1 has looked
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			err := startParked(ctx, tg, func(ctx context.Context) error {
 				if err := l.Acquire(ctx); err != nil {
@@ -435,6 +436,7 @@ func TestLockOwnerAfterRelease(t *testing.T) {
 				if owner := l.Statistics().Owner; owner == nil || owner.Name != "task2" {
 					t.Errorf("owner right after Release = %v, want task2", owner)
 				}
+				checked.Set()
 				return nil
 			}, anyio.TaskName("task1"))
 			if err != nil {
@@ -442,6 +444,9 @@ func TestLockOwnerAfterRelease(t *testing.T) {
 			}
 			err = startParked(ctx, tg, func(ctx context.Context) error {
 				if err := l.Acquire(ctx); err != nil {
+					return err
+				}
+				if err := checked.Wait(ctx); err != nil {
 					return err
 				}
 				return l.Release(ctx)

@@ -102,6 +102,8 @@ var targets = []target{
 	{Name: "amap-limit-10", Pkg: ".", Anyio: "BenchmarkAMapLimit/anyio", Raw: "BenchmarkAMapLimit/raw", Cmp: "≤", Bound: 1.5},
 	{Name: "lru-hit", Pkg: "functools", Anyio: "BenchmarkLRUCacheHit/anyio", Raw: "BenchmarkLRUCacheHit/raw", Cmp: "≤", Bound: 3},
 	{Name: "lru-hit-8-goroutines", Pkg: "functools", Anyio: "BenchmarkLRUCacheParallel/anyio", Raw: "BenchmarkLRUCacheParallel/raw"},
+	{Name: "path-readbytes-64MiB", Pkg: "fileio", Anyio: "BenchmarkReadBytes/anyio", Raw: "BenchmarkReadBytes/raw", Cmp: "≤", Bound: 1.1},
+	{Name: "path-rglob-100k", Pkg: "fileio", Anyio: "BenchmarkRglob/anyio", Raw: "BenchmarkRglob/raw", Cmp: "≤", Bound: 1.5, Heavy: true},
 	{Name: "tothread-runsync", Pkg: "tothread", Anyio: "BenchmarkRunSync/anyio", Raw: "BenchmarkRunSync/raw", Cmp: "≤", Bound: 3},
 	{Name: "tothread-locked", Pkg: "tothread", Anyio: "BenchmarkRunSyncLocked/anyio", Raw: "BenchmarkRunSyncLocked/raw", Cmp: "≤", Bound: 1.5},
 	{Name: "toprocess-roundtrip", Pkg: "toprocess", Anyio: "BenchmarkRunSync/anyio", Raw: "BenchmarkRunSync/raw"},

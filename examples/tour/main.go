@@ -48,6 +48,7 @@ var steps = []step{
 	{"Gather: three lookups at once", gatherLookups},
 	{"AsCompleted: replies as they come, with a timeout", firstReplies},
 	{"AMap: a crawler, at most two fetches at a time", crawl},
+	{"Files: walk a tree with fileio.Path", walkTree},
 	{"Worker processes: a CPU-bound job with a progress line", processPool},
 	{"A synchronous function calls into the Run through a portal", portalFromSync},
 }

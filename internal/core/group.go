@@ -345,7 +345,10 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 			cancel = "task " + t.Name() + " was cancelled"
 		}
 	}
-	if cancel != "" && !g.Scope.Cancelled() {
+	// As a Trio nursery does, a failure or a child's cancellation calls
+	// the group scope's Cancel even when the scope is cancelled already
+	// (from outside): CancelCalled then reports it, as AnyIO on Trio does.
+	if cancel != "" {
 		g.Scope.Cancel(cancel)
 	}
 	if t.kind() == taskStarted {
