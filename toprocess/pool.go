@@ -97,7 +97,6 @@ func (p *pool) get(ctx context.Context) (*worker, error) {
 		w := p.idle[len(p.idle)-1]
 		p.idle[len(p.idle)-1] = nil
 		p.idle = p.idle[:len(p.idle)-1]
-		w.idleTimer.Stop() // if it fires anyway, it finds w busy
 		if !w.isDead() {
 			p.mu.Unlock()
 			return w, nil
@@ -128,19 +127,25 @@ func (p *pool) put(w *worker) {
 	p.idle = append(p.idle, w)
 	w.idleSince = time.Now()
 	if w.idleTimer == nil {
+		// Armed once, not at every call (a timer set sooner than the
+		// runtime's next one wakes its poller): when it fires, it
+		// looks at how long the worker has been idle.
 		w.idleTimer = time.AfterFunc(maxIdle, func() { p.expire(w) })
-	} else {
-		w.idleTimer.Reset(maxIdle)
 	}
 	p.mu.Unlock()
 }
 
-// expire stops w if it is idle, and has been for maxIdle: the timer of an
-// earlier idle time may fire late.
+// expire runs when w's idle timer fires: it stops w if it has been idle
+// for maxIdle, and otherwise sets the timer again for when it will have
+// been.
 func (p *pool) expire(w *worker) {
 	p.mu.Lock()
 	i := slices.Index(p.idle, w)
 	if i < 0 {
+		// Busy: its next idle time is at least maxIdle long.
+		if !p.closed && !w.isDead() {
+			w.idleTimer.Reset(maxIdle)
+		}
 		p.mu.Unlock()
 		return
 	}

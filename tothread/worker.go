@@ -133,8 +133,12 @@ func (w *lockedWorker) loop() {
 	// thread-local state the functions it ran left there.
 	runtime.LockOSThread()
 	defer w.exited()
+	// The idle timer is not reset at every call (a timer set sooner than
+	// the runtime's next one wakes its poller): when it fires, it looks at
+	// how long the worker has been idle.
 	idle := time.NewTimer(MaxIdleTime)
 	defer idle.Stop()
+	var lastDone time.Time
 	for {
 		select {
 		case j := <-w.jobs:
@@ -142,10 +146,14 @@ func (w *lockedWorker) loop() {
 			if w.leaving {
 				return
 			}
-			idle.Reset(MaxIdleTime)
+			lastDone = time.Now()
 		case <-idle.C:
-			if w.p.expire(w) {
+			if rest := MaxIdleTime - time.Since(lastDone); rest > 0 {
+				idle.Reset(rest)
+			} else if w.p.expire(w) {
 				return
+			} else {
+				idle.Reset(MaxIdleTime) // taken by a call meanwhile
 			}
 		case <-w.stop:
 			return
