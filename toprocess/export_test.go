@@ -32,11 +32,7 @@ func SetMaxIdleTime(d time.Duration, expired chan<- int) (restore func()) {
 
 // CloseForeignPool stops the workers of calls with a context of no Run.
 func CloseForeignPool() {
-	foreign.Lock()
-	p := foreign.pool
-	foreign.pool = nil
-	foreign.Unlock()
-	if p != nil {
+	if p, ok := runPool.TakeForeign(); ok {
 		p.close()
 	}
 }

@@ -8,21 +8,17 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
-	"github.com/anyio-go/anyio/internal/core"
-	"github.com/anyio-go/anyio/lowlevel"
+	"github.com/anyio-go/anyio/internal/runlocal"
 )
 
+// defaultLimiter is the limiter of each Run (and the one that contexts of no
+// Run share); runPool the pool of worker processes of each Run, whose workers
+// stop when the Run ends.
 var (
-	defaultLimiter = lowlevel.NewRunVar[*anyio.CapacityLimiter]("toprocess.current_default_process_limiter")
-	runPool        = lowlevel.NewRunVar[*pool]("toprocess.worker_pool")
-	// makeMu makes the first lookup of a Run's limiter and pool atomic.
-	makeMu sync.Mutex
-	// foreign holds what calls with a context of no Run share.
-	foreign struct {
-		sync.Mutex
-		limiter *anyio.CapacityLimiter
-		pool    *pool
-	}
+	defaultLimiter = runlocal.New(func() *anyio.CapacityLimiter {
+		return anyio.NewCapacityLimiter(runtime.NumCPU())
+	}, nil)
+	runPool = runlocal.New(func() *pool { return &pool{} }, (*pool).close)
 )
 
 // CurrentDefaultProcessLimiter returns the capacity limiter that bounds the
@@ -32,25 +28,7 @@ var (
 // (runtime.NumCPU). Contexts that belong to no Run share one process-wide
 // limiter.
 func CurrentDefaultProcessLimiter(ctx context.Context) *anyio.CapacityLimiter {
-	if l, err := defaultLimiter.Get(ctx); err == nil {
-		return l
-	}
-	if core.RunOf(ctx) == nil {
-		foreign.Lock()
-		defer foreign.Unlock()
-		if foreign.limiter == nil {
-			foreign.limiter = anyio.NewCapacityLimiter(runtime.NumCPU())
-		}
-		return foreign.limiter
-	}
-	makeMu.Lock()
-	defer makeMu.Unlock()
-	if l, err := defaultLimiter.Get(ctx); err == nil {
-		return l
-	}
-	l := anyio.NewCapacityLimiter(runtime.NumCPU())
-	defaultLimiter.Set(ctx, l)
-	return l
+	return defaultLimiter.Get(ctx)
 }
 
 // pool holds the worker processes of one Run.
@@ -63,31 +41,7 @@ type pool struct {
 
 // poolOf returns the pool of ctx's Run, made on first use (its workers stop
 // when the Run ends), or the process-wide one for a context of no Run.
-func poolOf(ctx context.Context) *pool {
-	if p, err := runPool.Get(ctx); err == nil {
-		return p
-	}
-	r := core.RunOf(ctx)
-	if r == nil {
-		foreign.Lock()
-		defer foreign.Unlock()
-		if foreign.pool == nil {
-			foreign.pool = &pool{}
-		}
-		return foreign.pool
-	}
-	makeMu.Lock()
-	defer makeMu.Unlock()
-	if p, err := runPool.Get(ctx); err == nil {
-		return p
-	}
-	p := &pool{}
-	if !r.AtFinish(p.close) {
-		p.closed = true
-	}
-	runPool.Set(ctx, p)
-	return p
-}
+func poolOf(ctx context.Context) *pool { return runPool.Get(ctx) }
 
 // get returns the most recently used idle worker that is alive, or starts
 // one.

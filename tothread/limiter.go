@@ -2,27 +2,23 @@ package tothread
 
 import (
 	"context"
-	"sync"
 
 	"github.com/anyio-go/anyio"
-	"github.com/anyio-go/anyio/internal/core"
-	"github.com/anyio-go/anyio/lowlevel"
+	"github.com/anyio-go/anyio/internal/runlocal"
 )
 
 // DefaultThreadTokens is the number of tokens of the limiter that
 // [CurrentDefaultThreadLimiter] makes for each Run (AnyIO's 40).
 const DefaultThreadTokens = 40
 
+// defaultLimiter is the limiter of each Run (and the one that contexts of no
+// Run share); runPool the pool of locked workers of each Run, whose workers
+// stop when the Run ends.
 var (
-	defaultLimiter = lowlevel.NewRunVar[*anyio.CapacityLimiter]("tothread.current_default_thread_limiter")
-	// makeMu makes the first lookup of a Run's limiter and pool atomic.
-	makeMu sync.Mutex
-	// foreign holds what calls with a context of no Run share.
-	foreign struct {
-		sync.Mutex
-		limiter *anyio.CapacityLimiter
-		pool    *pool
-	}
+	defaultLimiter = runlocal.New(func() *anyio.CapacityLimiter {
+		return anyio.NewCapacityLimiter(DefaultThreadTokens)
+	}, nil)
+	runPool = runlocal.New(func() *pool { return &pool{} }, (*pool).close)
 )
 
 // CurrentDefaultThreadLimiter returns the capacity limiter that bounds the
@@ -32,23 +28,5 @@ var (
 // SetTotalTokens. Contexts that belong to no Run share one process-wide
 // limiter.
 func CurrentDefaultThreadLimiter(ctx context.Context) *anyio.CapacityLimiter {
-	if l, err := defaultLimiter.Get(ctx); err == nil {
-		return l
-	}
-	if core.RunOf(ctx) == nil {
-		foreign.Lock()
-		defer foreign.Unlock()
-		if foreign.limiter == nil {
-			foreign.limiter = anyio.NewCapacityLimiter(DefaultThreadTokens)
-		}
-		return foreign.limiter
-	}
-	makeMu.Lock()
-	defer makeMu.Unlock()
-	if l, err := defaultLimiter.Get(ctx); err == nil {
-		return l
-	}
-	l := anyio.NewCapacityLimiter(DefaultThreadTokens)
-	defaultLimiter.Set(ctx, l)
-	return l
+	return defaultLimiter.Get(ctx)
 }

@@ -5,16 +5,11 @@ import (
 	"runtime"
 	"sync"
 	"time"
-
-	"github.com/anyio-go/anyio/internal/core"
-	"github.com/anyio-go/anyio/lowlevel"
 )
 
 // MaxIdleTime is how long a [LockOSThread] worker waits idle for its next
 // call before it exits (AnyIO's WorkerThread.MAX_IDLE_TIME).
 const MaxIdleTime = 10 * time.Second
-
-var runPool = lowlevel.NewRunVar[*pool]("tothread.worker_pool")
 
 // pool holds the LockOSThread workers of one Run.
 type pool struct {
@@ -36,31 +31,7 @@ type lockedWorker struct {
 
 // poolOf returns the worker pool of ctx's Run, made on first use, or the
 // process-wide one for a context of no Run.
-func poolOf(ctx context.Context) *pool {
-	if p, err := runPool.Get(ctx); err == nil {
-		return p
-	}
-	r := core.RunOf(ctx)
-	if r == nil {
-		foreign.Lock()
-		defer foreign.Unlock()
-		if foreign.pool == nil {
-			foreign.pool = &pool{}
-		}
-		return foreign.pool
-	}
-	makeMu.Lock()
-	defer makeMu.Unlock()
-	if p, err := runPool.Get(ctx); err == nil {
-		return p
-	}
-	p := &pool{}
-	if !r.AtFinish(p.close) {
-		p.closed = true
-	}
-	runPool.Set(ctx, p)
-	return p
-}
+func poolOf(ctx context.Context) *pool { return runPool.Get(ctx) }
 
 // get returns the most recently idle worker, or starts one.
 func (p *pool) get() *lockedWorker {
