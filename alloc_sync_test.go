@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // The uncontended paths of the synchronization primitives allocate nothing.
@@ -12,7 +13,7 @@ func TestSyncAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own: allocation counts mean nothing under -race")
 	}
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		s := anyio.NewSemaphore(1)
 		cl := anyio.NewCapacityLimiter(1)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // TestAllocs pins the allocation cost of the foundation, which is exact
@@ -20,22 +21,26 @@ func TestAllocs(t *testing.T) {
 	t.Run("spawn", func(t *testing.T) {
 		const tasks = 100
 		var fixed, with float64
-		inTestGroup(t, func(ctx context.Context) {
-			group := func(n int) func() {
-				return func() {
-					err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-						for range n {
-							tg.StartSoon(nop)
+		// In a task group: the same cancellable parent the benchmarks use.
+		anyiotest.Run(t, func(ctx context.Context) error {
+			return anyio.WithTaskGroup(ctx, func(ctx context.Context, _ *anyio.TaskGroup) error {
+				group := func(n int) func() {
+					return func() {
+						err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+							for range n {
+								tg.StartSoon(nop)
+							}
+							return nil
+						})
+						if err != nil {
+							t.Fatal(err)
 						}
-						return nil
-					})
-					if err != nil {
-						t.Fatal(err)
 					}
 				}
-			}
-			fixed = testing.AllocsPerRun(runs, group(0))
-			with = testing.AllocsPerRun(runs, group(tasks))
+				fixed = testing.AllocsPerRun(runs, group(0))
+				with = testing.AllocsPerRun(runs, group(tasks))
+				return nil
+			})
 		})
 		perTask := (with - fixed) / tasks
 		t.Logf("task group: %.0f allocs fixed, %.2f per spawned task", fixed, perTask)
@@ -46,11 +51,15 @@ func TestAllocs(t *testing.T) {
 
 	t.Run("scope", func(t *testing.T) {
 		var scope float64
-		inTestGroup(t, func(ctx context.Context) {
-			scope = testing.AllocsPerRun(runs, func() {
-				if err := anyio.NewCancelScope().Run(ctx, nop); err != nil {
-					t.Fatal(err)
-				}
+		// In a task group: the same cancellable parent the benchmarks use.
+		anyiotest.Run(t, func(ctx context.Context) error {
+			return anyio.WithTaskGroup(ctx, func(ctx context.Context, _ *anyio.TaskGroup) error {
+				scope = testing.AllocsPerRun(runs, func() {
+					if err := anyio.NewCancelScope().Run(ctx, nop); err != nil {
+						t.Fatal(err)
+					}
+				})
+				return nil
 			})
 		})
 		raw := rawAllocs(runs, func(parent context.Context) {
@@ -65,11 +74,15 @@ func TestAllocs(t *testing.T) {
 
 	t.Run("timeout", func(t *testing.T) {
 		var scope float64
-		inTestGroup(t, func(ctx context.Context) {
-			scope = testing.AllocsPerRun(runs, func() {
-				if err := anyio.MoveOnAfter(time.Hour).Run(ctx, nop); err != nil {
-					t.Fatal(err)
-				}
+		// In a task group: the same cancellable parent the benchmarks use.
+		anyiotest.Run(t, func(ctx context.Context) error {
+			return anyio.WithTaskGroup(ctx, func(ctx context.Context, _ *anyio.TaskGroup) error {
+				scope = testing.AllocsPerRun(runs, func() {
+					if err := anyio.MoveOnAfter(time.Hour).Run(ctx, nop); err != nil {
+						t.Fatal(err)
+					}
+				})
+				return nil
 			})
 		})
 		raw := rawAllocs(runs, func(parent context.Context) {
@@ -81,21 +94,6 @@ func TestAllocs(t *testing.T) {
 			t.Errorf("MoveOnAfter(time.Hour).Run costs %.0f allocations, want at most %.0f (context.WithTimeout's %.0f + 2)", scope, raw+2, raw)
 		}
 	})
-}
-
-// inTestGroup runs fn inside a task group of a Run, the same cancellable
-// parent the benchmarks use.
-func inTestGroup(t *testing.T, fn func(ctx context.Context)) {
-	t.Helper()
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
-		return anyio.WithTaskGroup(ctx, func(ctx context.Context, _ *anyio.TaskGroup) error {
-			fn(ctx)
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // rawAllocs measures fn under a context.WithCancel parent.

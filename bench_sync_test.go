@@ -23,14 +23,6 @@ const (
 	semTokens     = 10    // tokens of the contended semaphores
 )
 
-// syncRun runs fn as the root task of a Run, failing b on an error.
-func syncRun(b *testing.B, fn func(ctx context.Context) error) {
-	b.Helper()
-	if err := anyio.Run(context.Background(), fn); err != nil {
-		b.Fatal(err)
-	}
-}
-
 // contendAnyio runs contenders tasks of a task group, each calling once
 // contenderRuns times, and fails b on an error.
 func contendAnyio(b *testing.B, ctx context.Context, once func(ctx context.Context) error) error {
@@ -74,7 +66,7 @@ func reportPerAcquire(b *testing.B) {
 func BenchmarkLockUncontended(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
 		b.ReportAllocs()
-		syncRun(b, func(ctx context.Context) error {
+		inRun(b, func(ctx context.Context) error {
 			var l anyio.Lock
 			for b.Loop() {
 				if err := l.Acquire(ctx); err != nil {
@@ -102,7 +94,7 @@ func BenchmarkLockUncontended(b *testing.B) {
 func BenchmarkSemaphoreUncontended(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
 		b.ReportAllocs()
-		syncRun(b, func(ctx context.Context) error {
+		inRun(b, func(ctx context.Context) error {
 			s := anyio.NewSemaphore(1)
 			for b.Loop() {
 				if err := s.Acquire(ctx); err != nil {
@@ -131,7 +123,7 @@ func BenchmarkSemaphoreUncontended(b *testing.B) {
 // ahead of the waiters: faster, unfair, no target).
 func BenchmarkLockContended(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
-		syncRun(b, func(ctx context.Context) error {
+		inRun(b, func(ctx context.Context) error {
 			var l anyio.Lock
 			n := 0
 			for b.Loop() {
@@ -183,7 +175,7 @@ func BenchmarkLockContended(b *testing.B) {
 // semaphore.Weighted (no target).
 func BenchmarkSemaphoreContended(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
-		syncRun(b, func(ctx context.Context) error {
+		inRun(b, func(ctx context.Context) error {
 			s := anyio.NewSemaphore(semTokens)
 			for b.Loop() {
 				err := contendAnyio(b, ctx, func(ctx context.Context) error {
@@ -245,7 +237,7 @@ func benchChanSemaphore(b *testing.B) {
 // CapacityLimiter of 10 tokens, each task borrowing for itself.
 func BenchmarkLimiterContended(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
-		syncRun(b, func(ctx context.Context) error {
+		inRun(b, func(ctx context.Context) error {
 			l := anyio.NewCapacityLimiter(semTokens)
 			for b.Loop() {
 				err := contendAnyio(b, ctx, func(ctx context.Context) error {
@@ -279,7 +271,7 @@ type pingNode[E any] struct {
 // with a new one-shot Event: against closing a new channel.
 func BenchmarkEventPingPong(b *testing.B) {
 	b.Run("anyio", func(b *testing.B) {
-		syncRun(b, func(ctx context.Context) error {
+		inRun(b, func(ctx context.Context) error {
 			first := &pingNode[*anyio.Event]{ev: anyio.NewEvent()}
 			done := anyio.NewEvent()
 			return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {

@@ -29,7 +29,9 @@ const (
 func nop(context.Context) error { return nil }
 
 // inRun runs fn as the root task of an anyio.Run, so that a benchmark loop
-// works under a real task and scope, as library users do.
+// works under a real task and scope, as library users do. Benchmarks call
+// anyio.Run directly: anyiotest.Run's goroutine snapshots before and after
+// the body would be timed with it.
 func inRun(b *testing.B, fn func(ctx context.Context) error) {
 	b.Helper()
 	if err := anyio.Run(context.Background(), fn); err != nil {

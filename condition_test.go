@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestConditionNotifyAll(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		c := anyio.NewCondition(nil)
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := c.Acquire(ctx); err != nil {
@@ -38,7 +39,7 @@ func TestConditionNotifyAll(t *testing.T) {
 }
 
 func TestConditionTryAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var c anyio.Condition
 		if err := c.TryAcquire(ctx); err != nil {
 			t.Fatalf("TryAcquire = %v, want nil", err)
@@ -64,7 +65,7 @@ func TestConditionTryAcquire(t *testing.T) {
 func TestConditionWaitCancel(t *testing.T) {
 	var c anyio.Condition
 	notified := false
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			err := startParked(ctx, tg, func(ctx context.Context) error {
 				if err := c.Acquire(ctx); err != nil {
@@ -97,7 +98,7 @@ func TestConditionWaitCancel(t *testing.T) {
 // Wait re-acquires the lock before it returns, also when cancelled: while
 // another task holds the lock, the cancelled waiter waits for it.
 func TestConditionWaitReacquiresWhenCancelled(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var c anyio.Condition
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			scope, res, err := inScope(ctx, tg, func(ctx context.Context) error {
@@ -146,7 +147,7 @@ func TestConditionNotificationHandoverOnCancel(t *testing.T) {
 	oneProc(t)
 	for _, cancelFirst := range []bool{true, false} {
 		t.Run(map[bool]string{true: "cancel-then-notify", false: "notify-then-cancel"}[cancelFirst], func(t *testing.T) {
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				var c anyio.Condition
 				waiter := func(ctx context.Context) error {
 					if err := c.Acquire(ctx); err != nil {
@@ -196,7 +197,7 @@ func TestConditionNotificationHandoverOnCancel(t *testing.T) {
 }
 
 func TestConditionWithoutLock(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		c := anyio.NewCondition(nil)
 		calls := map[string]func() error{
 			"Wait":      func() error { return c.Wait(ctx) },
@@ -244,7 +245,7 @@ func TestConditionWithoutLock(t *testing.T) {
 
 func TestConditionStatistics(t *testing.T) {
 	var c anyio.Condition
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		waiter := func(ctx context.Context) error {
 			if err := c.Acquire(ctx); err != nil {
 				return err
@@ -307,7 +308,7 @@ func TestConditionWaitFor(t *testing.T) {
 	var c anyio.Condition
 	value := ""
 	result := ""
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		notifyAll := func(ctx context.Context) error {
 			if err := c.Acquire(ctx); err != nil {
 				return err
@@ -358,7 +359,7 @@ func TestConditionWaitFor(t *testing.T) {
 // Notify(n) wakes exactly the first n waiters, in the order in which they
 // began to wait.
 func TestConditionNotifyN(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var c anyio.Condition
 		var woken []int
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -422,7 +423,7 @@ func TestConditionNotifyN(t *testing.T) {
 // A Condition over an existing Lock shares it; the zero Condition has a lock
 // of its own.
 func TestConditionOverLock(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewLock()
 		c := anyio.NewCondition(l)
 		if err := l.Acquire(ctx); err != nil {
@@ -453,7 +454,7 @@ func TestConditionOverLock(t *testing.T) {
 
 // In a cancelled scope Wait fails at once, keeping the lock.
 func TestConditionWaitInCancelledScope(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var c anyio.Condition
 		if err := c.Acquire(ctx); err != nil {
 			return err
@@ -477,4 +478,25 @@ func TestConditionWaitInCancelledScope(t *testing.T) {
 		}
 		return c.Release(ctx)
 	})
+}
+
+// A Condition made outside any Run reports an unlocked, unwaited state and
+// then works inside a Run. AnyIO's TestCondition::test_instantiate_outside_event_loop.
+func TestConditionOutsideRun(t *testing.T) {
+	c := anyio.NewCondition(nil)
+	if st := c.Statistics(); st.TasksWaiting != 0 || st.LockStatistics.Locked || st.LockStatistics.Owner != nil || st.LockStatistics.TasksWaiting != 0 {
+		t.Fatalf("Statistics of a new Condition outside a Run = %+v", st)
+	}
+	anyiotest.Run(t, func(ctx context.Context) error {
+		if err := c.Acquire(ctx); err != nil {
+			return err
+		}
+		if owner := c.Statistics().LockStatistics.Owner; !c.Locked() || owner == nil || owner.ID != anyio.GetCurrentTask(ctx).ID {
+			t.Errorf("after Acquire in a Run: Locked %v, owner %v, want held by the current task", c.Locked(), owner)
+		}
+		return c.Release(ctx)
+	})
+	if c.Locked() {
+		t.Error("Condition still locked after the Run")
+	}
 }

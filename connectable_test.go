@@ -14,7 +14,7 @@ import (
 func TestTCPConnectable(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var c anyio.ByteStreamConnectable = anyio.TCPConnectable{Host: fam.loopback, Port: skPort(l.Addr())}
 		s, err := c.Connect(ctx)
 		if err != nil {
@@ -52,7 +52,7 @@ func TestTCPConnectable(t *testing.T) {
 
 func TestUNIXConnectable(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		c := anyio.UnixConnectable{Path: path}
 		_, err := c.Connect(ctx)
 		var cf *anyio.ConnectionFailedError

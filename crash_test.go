@@ -19,6 +19,8 @@ const crashChildEnv = "ANYIO_TEST_CRASH_CHILD"
 // crashChild is the program of TestUnrecoveredTaskPanicShowsTheTask: a task
 // writes to a nil map and nobody recovers the panic.
 func crashChild() {
+	// anyio.Run itself, not anyiotest.Run: the panic must escape and crash
+	// the process, as it would in a program.
 	anyio.Run(context.Background(), func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(writeToNilMap, anyio.TaskName("nil-map-writer"))

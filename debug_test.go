@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestGetCurrentTask(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		root := anyio.GetCurrentTask(ctx)
 		if root.ID == 0 || root.ParentID != 0 {
 			t.Errorf("root = %+v, want a non-zero ID and ParentID 0", root)
@@ -91,7 +92,7 @@ func taskNameProbeSoon(out *string) func(ctx context.Context) error {
 // Task names: the given name, or the function's name (AnyIO's
 // test_non_main_task_name, test_task_name_default, test_task_name_custom_name).
 func TestTaskNames(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			got, err := anyio.Start(ctx, tg, taskNameProbe)
 			if err != nil {
@@ -135,7 +136,7 @@ func TestTaskNames(t *testing.T) {
 
 // AnyIO's test_get_running_tasks.
 func TestGetRunningTasks(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		host := anyio.GetCurrentTask(ctx)
 		var ev scEvent
 		var infos []anyio.TaskInfo
@@ -187,7 +188,7 @@ func TestGetRunningTasks(t *testing.T) {
 // GetRunningTasks lists the root first and every task once, nested groups
 // included; finished tasks are gone.
 func TestGetRunningTasksTree(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		root := anyio.GetCurrentTask(ctx)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -240,7 +241,7 @@ func TestGetRunningTasksTree(t *testing.T) {
 // with StartSoon by another task has the group's host as parent; a task
 // started with Start has its caller as parent until Started, then the host.
 func TestParentIDs(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		root := anyio.GetCurrentTask(ctx).ID
 		var soonParent, starter, initial, permanent atomic.Uint64
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -280,7 +281,7 @@ func TestParentIDs(t *testing.T) {
 }
 
 func TestTaskIDsUnique(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		const n = 100
 		ids := make(chan uint64, n)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -354,6 +355,7 @@ func TestTaskIDsOrderAndUniqueness(t *testing.T) {
 					return err
 				}
 				if g%2 == 0 {
+					// A Run of its own, inside this one: the subject.
 					return anyio.Run(context.Background(), body)
 				}
 				return body(ctx)
@@ -371,7 +373,7 @@ func TestTaskIDsOrderAndUniqueness(t *testing.T) {
 
 // HasPendingCancellation of another task, seen through GetRunningTasks.
 func TestHasPendingCancellation(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if anyio.GetCurrentTask(ctx).HasPendingCancellation() {
 			t.Errorf("root HasPendingCancellation = true, want false")
 		}
@@ -418,7 +420,7 @@ func TestHasPendingCancellation(t *testing.T) {
 }
 
 func TestWaitAllTasksBlocked(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var progressed atomic.Int32
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for range 10 {
@@ -448,7 +450,7 @@ func TestWaitAllTasksBlocked(t *testing.T) {
 // AnyIO's test_wait_all_tasks_blocked_cancelled_task: a task whose wait is
 // cancelled at once is not blocked.
 func TestWaitAllTasksBlockedCancelledTask(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var done atomic.Bool
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[struct{}]) error {
@@ -472,10 +474,50 @@ func TestWaitAllTasksBlockedCancelledTask(t *testing.T) {
 	})
 }
 
+// AnyIO's test_wait_all_tasks_blocked_cancelled_task with an anyio.Event as
+// in the original (TestWaitAllTasksBlockedCancelledTask uses a scope-based
+// event): a task whose Event.Wait is cancelled before it starts is never
+// blocked, so WaitAllTasksBlocked returns only after it has gone on.
+func TestWaitAllTasksBlockedCancelledEventWait(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var done atomic.Bool
+		var waitErr atomic.Value
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[struct{}]) error {
+				st.Started(struct{}{})
+				scope := anyio.MoveOnAfter(-1)
+				err := scope.Run(ctx, func(ctx context.Context) error {
+					err := anyio.NewEvent().Wait(ctx)
+					waitErr.Store(err != nil && errors.Is(err, anyio.ErrCancelled))
+					return err
+				})
+				if err != nil || !scope.CancelledCaught() {
+					t.Errorf("MoveOnAfter(-1) Run: got %v, CancelledCaught=%v; want nil, true", err, scope.CancelledCaught())
+				}
+				done.Store(true)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+				return err
+			}
+			if !done.Load() {
+				t.Errorf("WaitAllTasksBlocked returned before the self-cancelling task finished")
+			}
+			if v, _ := waitErr.Load().(bool); !v {
+				t.Errorf("Event.Wait in a scope past its deadline: want a cancellation error")
+			}
+			return nil
+		})
+	})
+}
+
 // Tasks whose waits were just ended by a cancellation are not blocked:
 // WaitAllTasksBlocked after a Cancel returns only once they have reacted.
 func TestWaitAllTasksBlockedAfterCancel(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		const n = 20
 		var reacted atomic.Int32
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -515,7 +557,8 @@ func TestWaitAllTasksBlockedAfterCancel(t *testing.T) {
 // A task blocked outside anyio (a raw channel) counts as running:
 // WaitAllTasksBlocked keeps waiting until its own ctx ends.
 func TestWaitAllTasksBlockedRawChannel(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	// In virtual time: the 50ms safety scope takes no wall time.
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		release := make(chan struct{})
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -549,7 +592,7 @@ func TestWaitAllTasksBlockedOutsideRun(t *testing.T) {
 
 // Two tasks waiting for all others at once both return.
 func TestWaitAllTasksBlockedTwoCallers(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var returned atomic.Int32
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(anyio.SleepForever)
@@ -582,111 +625,168 @@ func TestWaitAllTasksBlockedTwoCallers(t *testing.T) {
 	})
 }
 
+// WaitAllTasksBlocked works in a bubble and does not advance the clock.
+func TestVirtualWaitAllTasksBlocked(t *testing.T) {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		start := time.Now()
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			for range 3 {
+				tg.StartSoon(func(ctx context.Context) error { return anyio.Sleep(ctx, time.Hour) })
+			}
+			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+				return err
+			}
+			if got := time.Since(start); got != 0 {
+				t.Errorf("WaitAllTasksBlocked took %v of virtual time, want 0", got)
+			}
+			synctest.Wait()
+			tg.CancelScope().Cancel()
+			return nil
+		})
+	})
+}
+
 // DumpTasks shows the task tree: names, what each task waits on (with the
 // time left for a sleep), the state of each group's scope, and pending
 // cancellations.
 func TestDumpTasks(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
 		release := make(chan struct{})
 		shieldedScope := anyio.NewCancelScope(anyio.Shielded())
-		err := anyio.Run(context.Background(), func(ctx context.Context) error {
-			return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-				tg.StartSoon(func(ctx context.Context) error { return anyio.Sleep(ctx, time.Hour) }, anyio.TaskName("sleeper"))
-				tg.StartSoon(anyio.SleepForever, anyio.TaskName("forever"))
-				tg.StartSoon(func(ctx context.Context) error {
-					return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-						tg.CancelScope().SetDeadline(time.Now().Add(time.Minute))
-						tg.StartSoon(anyio.SleepForever, anyio.TaskName("deep"))
-						return nil
-					})
-				}, anyio.TaskName("nested host"))
-				tg.StartSoon(func(ctx context.Context) error {
-					return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-						tg.CancelScope().SetShield(true)
-						tg.StartSoon(func(ctx context.Context) error {
-							return shieldedScope.Run(ctx, func(sctx context.Context) error {
-								tg.CancelScope().Cancel()
-								return anyio.SleepForever(sctx)
-							})
-						}, anyio.TaskName("shielded in cancelled"))
-						return nil
-					})
-				}, anyio.TaskName("cancelled host"))
-				tg.StartSoon(func(ctx context.Context) error {
-					<-release
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error { return anyio.Sleep(ctx, time.Hour) }, anyio.TaskName("sleeper"))
+			tg.StartSoon(anyio.SleepForever, anyio.TaskName("forever"))
+			tg.StartSoon(func(ctx context.Context) error {
+				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+					tg.CancelScope().SetDeadline(time.Now().Add(time.Minute))
+					tg.StartSoon(anyio.SleepForever, anyio.TaskName("deep"))
 					return nil
-				}, anyio.TaskName("raw"))
-				tg.StartSoon(func(ctx context.Context) error {
-					_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
-						return anyio.SleepForever(ctx)
-					}, anyio.TaskName("never started"))
-					return err
-				}, anyio.TaskName("starter"))
-				synctest.Wait()
-
-				var b strings.Builder
-				if err := anyio.DumpTasks(ctx, &b); err != nil {
-					return err
-				}
-				dump := b.String()
-				t.Logf("DumpTasks:\n%s", dump)
-				lineOf := func(name string) string {
-					for _, l := range strings.Split(dump, "\n") {
-						if strings.Contains(l, fmt.Sprintf("%q", name)) {
-							return l
-						}
-					}
-					t.Errorf("DumpTasks: no line for %q", name)
-					return ""
-				}
-				root := anyio.GetCurrentTask(ctx)
-				checks := []struct {
-					name string
-					re   string
-				}{
-					{root.Name, fmt.Sprintf(`^task #%d ".*" running$`, root.ID)},
-					{"sleeper", `^    task #\d+ "sleeper" waiting on Sleep \(1h0m0s left\)$`},
-					{"forever", `^    task #\d+ "forever" waiting on SleepForever$`},
-					{"nested host", `waiting on task group join$`},
-					{"deep", `^        task #\d+ "deep" waiting on SleepForever$`},
-					{"cancelled host", `waiting on task group join \[cancellation pending\]$`},
-					{"shielded in cancelled", `waiting on SleepForever$`},
-					{"raw", `"raw" running$`},
-					{"starter", `waiting on TaskGroup.Start$`},
-					{"never started", `waiting on SleepForever$`},
-				}
-				for _, c := range checks {
-					if l := lineOf(c.name); l != "" && !regexp.MustCompile(c.re).MatchString(l) {
-						t.Errorf("DumpTasks line for %q = %q, want a match for %s", c.name, l, c.re)
-					}
-				}
-				for _, want := range []string{
-					"\n  task group\n",
-					"task group (deadline in 1m0s)",
-					"task group (cancelled, shielded)",
-				} {
-					if !strings.Contains(dump, want) {
-						t.Errorf("DumpTasks: missing %q", want)
-					}
-				}
-				// The deadline shown is what is left.
-				time.Sleep(15 * time.Second)
-				b.Reset()
-				if err := anyio.DumpTasks(ctx, &b); err != nil {
-					return err
-				}
-				if !strings.Contains(b.String(), "task group (deadline in 45s)") || !strings.Contains(b.String(), `"sleeper" waiting on Sleep (59m45s left)`) {
-					t.Errorf("DumpTasks 15s later:\n%s\nwant 45s and 59m45s left", b.String())
-				}
-				close(release)
-				shieldedScope.Cancel()
-				tg.CancelScope().Cancel()
+				})
+			}, anyio.TaskName("nested host"))
+			tg.StartSoon(func(ctx context.Context) error {
+				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+					tg.CancelScope().SetShield(true)
+					tg.StartSoon(func(ctx context.Context) error {
+						return shieldedScope.Run(ctx, func(sctx context.Context) error {
+							tg.CancelScope().Cancel()
+							return anyio.SleepForever(sctx)
+						})
+					}, anyio.TaskName("shielded in cancelled"))
+					return nil
+				})
+			}, anyio.TaskName("cancelled host"))
+			tg.StartSoon(func(ctx context.Context) error {
+				<-release
 				return nil
-			})
+			}, anyio.TaskName("raw"))
+			tg.StartSoon(func(ctx context.Context) error {
+				_, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
+					return anyio.SleepForever(ctx)
+				}, anyio.TaskName("never started"))
+				return err
+			}, anyio.TaskName("starter"))
+			synctest.Wait()
+
+			var b strings.Builder
+			if err := anyio.DumpTasks(ctx, &b); err != nil {
+				return err
+			}
+			dump := b.String()
+			t.Logf("DumpTasks:\n%s", dump)
+			lineOf := func(name string) string {
+				for _, l := range strings.Split(dump, "\n") {
+					if strings.Contains(l, fmt.Sprintf("%q", name)) {
+						return l
+					}
+				}
+				t.Errorf("DumpTasks: no line for %q", name)
+				return ""
+			}
+			root := anyio.GetCurrentTask(ctx)
+			checks := []struct {
+				name string
+				re   string
+			}{
+				{root.Name, fmt.Sprintf(`^task #%d ".*" running$`, root.ID)},
+				{"sleeper", `^    task #\d+ "sleeper" waiting on Sleep \(1h0m0s left\)$`},
+				{"forever", `^    task #\d+ "forever" waiting on SleepForever$`},
+				{"nested host", `waiting on task group join$`},
+				{"deep", `^        task #\d+ "deep" waiting on SleepForever$`},
+				{"cancelled host", `waiting on task group join \[cancellation pending\]$`},
+				{"shielded in cancelled", `waiting on SleepForever$`},
+				{"raw", `"raw" running$`},
+				{"starter", `waiting on TaskGroup.Start$`},
+				{"never started", `waiting on SleepForever$`},
+			}
+			for _, c := range checks {
+				if l := lineOf(c.name); l != "" && !regexp.MustCompile(c.re).MatchString(l) {
+					t.Errorf("DumpTasks line for %q = %q, want a match for %s", c.name, l, c.re)
+				}
+			}
+			for _, want := range []string{
+				"\n  task group\n",
+				"task group (deadline in 1m0s)",
+				"task group (cancelled, shielded)",
+			} {
+				if !strings.Contains(dump, want) {
+					t.Errorf("DumpTasks: missing %q", want)
+				}
+			}
+			// The deadline shown is what is left.
+			time.Sleep(15 * time.Second)
+			b.Reset()
+			if err := anyio.DumpTasks(ctx, &b); err != nil {
+				return err
+			}
+			if !strings.Contains(b.String(), "task group (deadline in 45s)") || !strings.Contains(b.String(), `"sleeper" waiting on Sleep (59m45s left)`) {
+				t.Errorf("DumpTasks 15s later:\n%s\nwant 45s and 59m45s left", b.String())
+			}
+			close(release)
+			shieldedScope.Cancel()
+			tg.CancelScope().Cancel()
+			return nil
 		})
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
+	})
+}
+
+// DumpTasks shows the cancel scopes a task is in, innermost first, with
+// their state; task group scopes are shown as task groups, not twice.
+func TestDumpTasksShowsCancelScopes(t *testing.T) {
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		shielded := anyio.NewCancelScope(anyio.Shielded())
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error {
+				return anyio.MoveOnAfter(time.Minute).Run(ctx, func(ctx context.Context) error {
+					return shielded.Run(ctx, func(ctx context.Context) error {
+						return anyio.SleepForever(ctx)
+					})
+				})
+			}, anyio.TaskName("scoped"))
+			synctest.Wait()
+			var b strings.Builder
+			if err := anyio.DumpTasks(ctx, &b); err != nil {
+				return err
+			}
+			dump := b.String()
+			want := "    task #"
+			i := strings.Index(dump, `"scoped" waiting on SleepForever`)
+			if i < 0 || !strings.Contains(dump[:i], want) {
+				t.Errorf("DumpTasks: no line for the scoped task:\n%s", dump)
+				i = 0
+			}
+			rest := dump[i:]
+			inner := strings.Index(rest, "      in cancel scope (shielded)\n")
+			outer := strings.Index(rest, "      in cancel scope (deadline in 1m0s)\n")
+			if inner < 0 || outer < 0 || inner > outer {
+				t.Errorf("DumpTasks: want the shielded scope then the deadline scope under the task, got:\n%s", dump)
+			}
+			if n := strings.Count(dump, "in cancel scope"); n != 2 {
+				t.Errorf("DumpTasks: %d cancel scope lines, want 2 (group scopes are listed as task groups):\n%s", n, dump)
+			}
+			shielded.Cancel() // the group's cancellation cannot reach inside the shield
+			tg.CancelScope().Cancel()
+			return nil
+		})
 	})
 }
 
@@ -700,7 +800,7 @@ func TestDumpTasksErrors(t *testing.T) {
 	if err := anyio.DumpTasks(context.Background(), &strings.Builder{}); err == nil {
 		t.Errorf("DumpTasks(Background): got nil, want an error (no Run)")
 	}
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if err := anyio.DumpTasks(ctx, failingWriter{}); !errors.Is(err, errWriterFailed) {
 			t.Errorf("DumpTasks to a failing writer: got %v, want the writer's error", err)
 		}
@@ -711,7 +811,7 @@ func TestDumpTasksErrors(t *testing.T) {
 // WaitAllTasksBlocked also sees tasks whose wait in a synchronization
 // primitive was just ended by a cancellation as about to run.
 func TestWaitAllTasksBlockedAfterCancelEventWaiters(t *testing.T) {
-	scRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		const n = 20
 		var reacted atomic.Int32
 		ev := anyio.NewEvent()

@@ -11,10 +11,11 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestGetAddrInfo(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		got, err := anyio.GetAddrInfo(ctx, "127.0.0.1", 80)
 		if err != nil {
 			return err
@@ -70,7 +71,7 @@ func TestGetAddrInfo(t *testing.T) {
 }
 
 func TestGetAddrInfoIDNA(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		// Names that IDNA 2008 rejects fail before any lookup.
 		for _, name := range []string{"-bücher.de", "bü cher.de", "ab--ü.de"} {
 			_, err := anyio.GetAddrInfo(ctx, name, 80)
@@ -87,7 +88,7 @@ func TestGetAddrInfoIDNA(t *testing.T) {
 }
 
 func TestGetAddrInfoCancelled(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope()
 		scope.Cancel()
 		return scope.Run(ctx, func(ctx context.Context) error {
@@ -101,7 +102,7 @@ func TestGetAddrInfoCancelled(t *testing.T) {
 }
 
 func TestGetNameInfo(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		names, err := net.DefaultResolver.LookupAddr(ctx, "127.0.0.1")
 		if err != nil || len(names) == 0 {
 			t.Skipf("127.0.0.1 has no name on this machine (%v)", err)

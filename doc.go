@@ -199,8 +199,10 @@
 //     streams/file and streams/tlsstream: the stream wrappers.
 //   - Package anyiotest: test helpers (stream conformance suites, a
 //     certificate authority, free ports).
+//   - Packages tothread, fromthread and toprocess: blocking code on worker
+//     goroutines (or locked OS threads), calls back into tasks and blocking
+//     portals for synchronous code, and functions run in worker processes.
 //
-// Async files and paths, worker threads, blocking portals and worker
-// processes are not ported yet; docs/FEATURES.md in the
+// Async files and paths are not ported yet; docs/FEATURES.md in the
 // repository lists every AnyIO feature with its Go name and state.
 package anyio

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestEventSetWakesWaiter(t *testing.T) {
 	ev := anyio.NewEvent()
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				ev.Set()
@@ -29,7 +30,7 @@ func TestEventSetWakesWaiter(t *testing.T) {
 func TestEventCancel(t *testing.T) {
 	var ev anyio.Event
 	started, woke := false, false
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			err := startParked(ctx, tg, func(ctx context.Context) error {
 				started = true
@@ -58,7 +59,7 @@ func TestEventSetBeforeCancel(t *testing.T) {
 	oneProc(t)
 	var ev anyio.Event
 	woke := false
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				// Set once the host waits, then cancel it at once.
@@ -87,7 +88,7 @@ func TestEventSetBeforeCancel(t *testing.T) {
 
 func TestEventStatistics(t *testing.T) {
 	var ev anyio.Event
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if n := ev.Statistics().TasksWaiting; n != 0 {
 				t.Errorf("TasksWaiting = %d, want 0", n)
@@ -121,9 +122,12 @@ func TestEventZeroValue(t *testing.T) {
 	if !ev.IsSet() {
 		t.Fatal("IsSet() = false after Set")
 	}
-	if err := anyio.Run(context.Background(), ev.Wait); err != nil {
-		t.Errorf("Wait for a set event = %v, want nil", err)
-	}
+	anyiotest.Run(t, func(ctx context.Context) error {
+		if err := ev.Wait(ctx); err != nil {
+			t.Errorf("Wait in a Run for a set event = %v, want nil", err)
+		}
+		return nil
+	})
 	if err := ev.Wait(context.Background()); err != nil {
 		t.Errorf("Wait with a plain context for a set event = %v, want nil", err)
 	}
@@ -132,7 +136,7 @@ func TestEventZeroValue(t *testing.T) {
 // Cancellation is level-triggered: in a cancelled scope Wait fails even for a
 // set event.
 func TestEventWaitInCancelledScope(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ev := anyio.NewEvent()
 		ev.Set()
 		s := anyio.NewCancelScope()
@@ -150,7 +154,7 @@ func TestEventWaitInCancelledScope(t *testing.T) {
 // Wait (run with -race).
 func TestEventSetWakesAll(t *testing.T) {
 	const waiters = 20
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var ev anyio.Event
 		var data [waiters]int
 		shared := 0

@@ -8,6 +8,9 @@ import (
 	"github.com/anyio-go/anyio"
 )
 
+// The examples call anyio.Run themselves, as a program does; tests use
+// anyiotest.Run.
+
 // Ten tasks update a shared balance; the Lock lets one at a time in.
 func ExampleLock() {
 	var mu anyio.Lock

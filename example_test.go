@@ -9,6 +9,9 @@ import (
 	"github.com/anyio-go/anyio"
 )
 
+// The examples call anyio.Run themselves, as a program does; tests use
+// anyiotest.Run.
+
 func ExampleRun() {
 	ctx := context.Background()
 	err := anyio.Run(ctx, func(ctx context.Context) error {

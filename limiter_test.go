@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestLimiterBadInit(t *testing.T) {
@@ -34,8 +35,80 @@ func TestLimiterZeroTokens(t *testing.T) {
 	}
 }
 
+// A CapacityLimiter made, and resized, outside any Run keeps the new total
+// and works inside a Run. AnyIO's
+// TestCapacityLimiter::test_instantiate_outside_event_loop (its TypeError
+// checks have no Go counterpart: the total is an int).
+func TestLimiterOutsideRun(t *testing.T) {
+	l := anyio.NewCapacityLimiter(1)
+	if err := l.SetTotalTokens(2); err != nil {
+		t.Fatalf("SetTotalTokens(2) outside a Run = %v", err)
+	}
+	if tot, b := l.TotalTokens(), l.BorrowedTokens(); tot != 2 || b != 0 {
+		t.Errorf("TotalTokens, BorrowedTokens = %d, %d, want 2, 0", tot, b)
+	}
+	if st := l.Statistics(); st.TotalTokens != 2 || st.BorrowedTokens != 0 || len(st.Borrowers) != 0 || st.TasksWaiting != 0 {
+		t.Errorf("Statistics outside a Run = %+v, want 2 tokens, none borrowed, nobody waiting", st)
+	}
+	anyiotest.Run(t, func(ctx context.Context) error {
+		if err := l.Acquire(ctx); err != nil {
+			return err
+		}
+		if b, a := l.BorrowedTokens(), l.AvailableTokens(); b != 1 || a != 1 {
+			t.Errorf("in a Run after Acquire: borrowed, available = %d, %d, want 1, 1", b, a)
+		}
+		return l.Release(ctx)
+	})
+	if b := l.BorrowedTokens(); b != 0 {
+		t.Errorf("BorrowedTokens after the Run = %d, want 0", b)
+	}
+}
+
+// Lowering the total of a limiter to zero outside a Run is allowed, and so is
+// making one with zero tokens. AnyIO's
+// TestCapacityLimiter::test_zero_tokens_outside_event_loop.
+func TestLimiterZeroTokensOutsideRun(t *testing.T) {
+	l := anyio.NewCapacityLimiter(1)
+	if err := l.SetTotalTokens(0); err != nil {
+		t.Fatalf("SetTotalTokens(0) = %v, want nil", err)
+	}
+	if n := l.TotalTokens(); n != 0 {
+		t.Errorf("TotalTokens() after SetTotalTokens(0) = %d, want 0", n)
+	}
+	if err := l.TryAcquireOnBehalfOf("x"); !errors.Is(err, anyio.ErrWouldBlock) {
+		t.Errorf("TryAcquireOnBehalfOf with zero tokens = %v, want ErrWouldBlock", err)
+	}
+	if n := anyio.NewCapacityLimiter(0).TotalTokens(); n != 0 {
+		t.Errorf("NewCapacityLimiter(0).TotalTokens() = %d, want 0", n)
+	}
+}
+
+// An unlimited total is accepted by the constructor and by SetTotalTokens
+// outside a Run. AnyIO's TestCapacityLimiter::test_float_infinity_outside_event_loop
+// (anyio.Unlimited is Go's math.inf).
+func TestLimiterUnlimitedOutsideRun(t *testing.T) {
+	if n := anyio.NewCapacityLimiter(anyio.Unlimited).TotalTokens(); n != anyio.Unlimited {
+		t.Errorf("NewCapacityLimiter(Unlimited).TotalTokens() = %d, want Unlimited", n)
+	}
+	l := anyio.NewCapacityLimiter(1)
+	if err := l.SetTotalTokens(anyio.Unlimited); err != nil {
+		t.Fatalf("SetTotalTokens(Unlimited) = %v, want nil", err)
+	}
+	if n := l.TotalTokens(); n != anyio.Unlimited {
+		t.Errorf("TotalTokens() after SetTotalTokens(Unlimited) = %d, want Unlimited", n)
+	}
+	for _, b := range []string{"a", "b", "c"} {
+		if err := l.TryAcquireOnBehalfOf(b); err != nil {
+			t.Errorf("TryAcquireOnBehalfOf(%s) of an unlimited limiter = %v", b, err)
+		}
+	}
+	if a := l.AvailableTokens(); a != anyio.Unlimited-3 {
+		t.Errorf("AvailableTokens() = %d, want Unlimited-3", a)
+	}
+}
+
 func TestLimiterBorrow(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)
 		check := func(when string, avail, borrowed int) {
 			t.Helper()
@@ -58,7 +131,7 @@ func TestLimiterBorrow(t *testing.T) {
 
 // With one token, never two tasks hold it at once (AnyIO's test_limit).
 func TestLimiterLimit(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		value := 0
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -89,7 +162,7 @@ func TestLimiterLimit(t *testing.T) {
 }
 
 func TestLimiterBorrowTwice(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -119,7 +192,7 @@ func TestLimiterBorrowTwice(t *testing.T) {
 }
 
 func TestLimiterBadRelease(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.Release(ctx); err == nil || !strings.Contains(err.Error(), "isn't holding any of this CapacityLimiter's tokens") {
 			t.Errorf("Release by a non-borrower = %v, want an 'isn't holding' error", err)
@@ -141,7 +214,7 @@ func TestLimiterBadRelease(t *testing.T) {
 func TestLimiterIncreaseTokens(t *testing.T) {
 	l := anyio.NewCapacityLimiter(1)
 	var ev1, ev2 anyio.Event
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
 				if err := ev1.Wait(ctx); err != nil {
@@ -179,7 +252,7 @@ func TestLimiterIncreaseTokens(t *testing.T) {
 
 // Raising the total by n hands n tokens to waiters at once, before they run.
 func TestLimiterRaiseWakesThatMany(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -225,7 +298,7 @@ func TestLimiterRaiseWakesThatMany(t *testing.T) {
 // Lowering the total takes no token back: borrowers finish, and waiters get
 // in once fewer than the new total are borrowed.
 func TestLimiterLowerLetsBorrowersFinish(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(2)
 		for _, b := range []string{"a", "b"} {
 			if err := l.TryAcquireOnBehalfOf(b); err != nil {
@@ -273,7 +346,7 @@ func TestLimiterStatistics(t *testing.T) {
 	if st := l.Statistics(); st.TotalTokens != 1 || st.BorrowedTokens != 0 || st.TasksWaiting != 0 || len(st.Borrowers) != 0 {
 		t.Errorf("Statistics of a new limiter = %+v", st)
 	}
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := l.Acquire(ctx); err != nil {
 				return err
@@ -330,7 +403,7 @@ func TestLimiterStatistics(t *testing.T) {
 // Waiters get tokens in the order in which they began to wait (AnyIO's
 // test_ordered_queue).
 func TestLimiterOrderedQueue(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		var results []int
 		var ev anyio.Event
@@ -367,7 +440,7 @@ func TestLimiterOrderedQueue(t *testing.T) {
 
 // AnyIO's test_increase_tokens_lets_others_acquire.
 func TestLimiterIncreaseTokensLetsOthersAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		entered := []*anyio.Event{anyio.NewEvent(), anyio.NewEvent(), anyio.NewEvent()}
 		var cont anyio.Event
@@ -452,7 +525,7 @@ func TestLimiterUnlimited(t *testing.T) {
 // A waiter cancelled while it waits is skipped: the next one gets the token
 // (AnyIO's test_acquire_cancelled, regression #947).
 func TestLimiterAcquireCancelled(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -486,7 +559,7 @@ func TestLimiterAcquireCancelled(t *testing.T) {
 }
 
 func TestLimiterTryAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.TryAcquire(ctx); err != nil {
 			return err
@@ -521,7 +594,7 @@ func TestLimiterTryAcquire(t *testing.T) {
 // TryAcquire gets ErrWouldBlock and cannot oversubscribe (AnyIO bug #1170).
 func TestLimiterNoOversubscribe(t *testing.T) {
 	l := anyio.NewCapacityLimiter(1)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if err := l.TryAcquireOnBehalfOf("A"); err != nil {
 			return err
 		}
@@ -556,7 +629,7 @@ func TestLimiterNoOversubscribe(t *testing.T) {
 // the next waiter.
 func TestLimiterHandOffToCancelledWaiter(t *testing.T) {
 	oneProc(t)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.TryAcquireOnBehalfOf("A"); err != nil {
 			return err
@@ -597,7 +670,7 @@ func TestLimiterHandOffToCancelledWaiter(t *testing.T) {
 // Bad borrowers and totals are errors that say what was wrong; a plain
 // context has no task to borrow for.
 func TestLimiterBadInput(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		type withSlice struct{ _ []int } // a slice field makes it not comparable
 		for _, tc := range []struct {
@@ -646,7 +719,7 @@ func TestLimiterBadInput(t *testing.T) {
 
 // A borrower that waits for a token cannot wait a second time.
 func TestLimiterBorrowerWaitingTwice(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(0)
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := startParked(ctx, tg, func(ctx context.Context) error { return l.AcquireOnBehalfOf(ctx, "x") }); err != nil {
@@ -666,7 +739,7 @@ func TestLimiterBorrowerWaitingTwice(t *testing.T) {
 // Two goroutines of one task (a bare go statement shares its task) that wait
 // for a token: the first gets it, the second the error of a second Acquire.
 func TestLimiterOneTaskWaitingTwice(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(0)
 		res := make(chan error, 2)
 		for range 2 {
@@ -694,7 +767,7 @@ func TestLimiterOneTaskWaitingTwice(t *testing.T) {
 
 // Any comparable value can borrow, an error value too.
 func TestLimiterErrorBorrower(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewCapacityLimiter(1)
 		if err := l.TryAcquireOnBehalfOf("a"); err != nil {
 			return err

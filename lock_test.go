@@ -11,22 +11,13 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
-// syncTestTimeout bounds every synchronization test: a deadlock fails the
-// test instead of hanging it.
+// syncTestTimeout bounds the waits of the tests that run outside any Run
+// (anyiotest.Run bounds the others): a deadlock fails the test instead of
+// hanging it.
 const syncTestTimeout = 20 * time.Second
-
-// runSync runs body as the root task of a Run and fails t on an error.
-func runSync(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
-		return anyio.FailAfter(syncTestTimeout).Run(ctx, body)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // withGroup runs body with a task group under ctx.
 func withGroup(ctx context.Context, body func(ctx context.Context, tg *anyio.TaskGroup) error) error {
@@ -110,7 +101,7 @@ func isCancel(err error) bool { return errors.Is(err, anyio.ErrCancelled) }
 func TestLockAcquireRelease(t *testing.T) {
 	var l anyio.Lock
 	var results []string
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := l.Acquire(ctx); err != nil {
 				return err
@@ -145,7 +136,7 @@ func TestLockAcquireRelease(t *testing.T) {
 }
 
 func TestLockTryAcquire(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.NewLock()
 		if err := l.TryAcquire(ctx); err != nil {
 			t.Fatalf("TryAcquire of a free lock = %v, want nil", err)
@@ -177,7 +168,7 @@ func TestLockAcquireTwice(t *testing.T) {
 				name += "/FastAcquire"
 			}
 			t.Run(name, func(t *testing.T) {
-				runSync(t, func(ctx context.Context) error {
+				anyiotest.Run(t, func(ctx context.Context) error {
 					var opts []anyio.LockOption
 					if fast {
 						opts = append(opts, anyio.FastAcquire())
@@ -211,7 +202,7 @@ func TestLockAcquireTwice(t *testing.T) {
 }
 
 func TestLockReleaseErrors(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.Release(ctx); err == nil || !strings.Contains(err.Error(), "not held") {
 			t.Errorf("Release of a free lock = %v, want a 'not held' error", err)
@@ -246,7 +237,7 @@ func TestLockCancelDuringAcquire(t *testing.T) {
 		t.Run(map[bool]string{false: "releaselast", true: "releasefirst"}[releaseFirst], func(t *testing.T) {
 			var l anyio.Lock
 			acquired := false
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					if err := l.Acquire(ctx); err != nil {
 						return err
@@ -290,7 +281,7 @@ func TestLockCancelDuringAcquire(t *testing.T) {
 // A waiter cancelled before the lock is released is skipped: the lock stays
 // free for the next Acquire (AnyIO's test_cancelled_after_acquire).
 func TestLockCancelledBeforeHandOff(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.TryAcquire(ctx); err != nil {
 			return err
@@ -322,7 +313,7 @@ func TestLockCancelledBeforeHandOff(t *testing.T) {
 // the next waiter (AnyIO's test_cancel_after_release, with a second waiter).
 func TestLockHandOffToCancelledWaiter(t *testing.T) {
 	oneProc(t)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		if err := l.Acquire(ctx); err != nil {
 			return err
@@ -372,12 +363,141 @@ func TestLockHandOffToCancelledWaiter(t *testing.T) {
 	})
 }
 
+// A task holding a primitive is cancelled while it waits inside its critical
+// section; releasing on the way out hands the primitive to the task queued
+// behind it, which must get it instead of deadlocking. AnyIO's
+// TestLock::test_asyncio_deadlock, TestSemaphore::test_asyncio_deadlock and
+// TestCapacityLimiter::test_asyncio_deadlock (AnyIO #398), with an anyio
+// cancel scope in place of a native asyncio cancellation.
+func TestHolderCancelledHandsOver(t *testing.T) {
+	type prim struct {
+		acquire, release func(ctx context.Context) error
+		free             func() bool
+	}
+	for _, tc := range []struct {
+		name string
+		make func() prim
+	}{
+		{"Lock", func() prim {
+			l := anyio.NewLock()
+			return prim{l.Acquire, l.Release, func() bool { return !l.Locked() }}
+		}},
+		{"Semaphore", func() prim {
+			s := anyio.NewSemaphore(1)
+			return prim{s.Acquire, func(context.Context) error { return s.Release() }, func() bool { return s.Value() == 1 }}
+		}},
+		{"CapacityLimiter", func() prim {
+			l := anyio.NewCapacityLimiter(1)
+			return prim{l.Acquire, l.Release, func() bool { return l.BorrowedTokens() == 0 }}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.make()
+			anyiotest.Run(t, func(ctx context.Context) error {
+				err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+					holder, res1, err := inScope(ctx, tg, func(ctx context.Context) error {
+						if err := p.acquire(ctx); err != nil {
+							return err
+						}
+						err := anyio.SleepForever(ctx)
+						if rerr := p.release(ctx); rerr != nil {
+							t.Errorf("release by the cancelled holder = %v", rerr)
+						}
+						return err
+					})
+					if err != nil {
+						return err
+					}
+					got := make(chan error, 1)
+					err = startParked(ctx, tg, func(ctx context.Context) error {
+						err := p.acquire(ctx)
+						got <- err
+						if err != nil {
+							return err
+						}
+						return p.release(ctx)
+					})
+					if err != nil {
+						return err
+					}
+					select {
+					case err := <-got:
+						t.Errorf("the second task acquired (%v) while the first held the primitive", err)
+					default:
+					}
+					holder.Cancel()
+					if err := recv(t, ctx, res1); !isCancel(err) {
+						t.Errorf("the holder's wait = %v, want a cancellation error", err)
+					}
+					if err := recv(t, ctx, got); err != nil {
+						t.Errorf("acquire of the task queued behind the cancelled holder = %v, want nil", err)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if !p.free() {
+					t.Error("the primitive is still held at the end")
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// The lock handed to the only waiter at the moment its scope is cancelled is
+// released again by the failed Acquire: the lock ends free, with no owner and
+// nobody waiting, and can be taken at once. AnyIO's
+// TestLock::test_cancel_after_release (TestLockHandOffToCancelledWaiter covers
+// the case with a second waiter).
+func TestLockCancelAfterRelease(t *testing.T) {
+	oneProc(t)
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var l anyio.Lock
+		if err := l.TryAcquire(ctx); err != nil {
+			return err
+		}
+		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			scope := anyio.NewCancelScope()
+			res := make(chan error, 1)
+			err := startParked(ctx, tg, func(ctx context.Context) error {
+				return scope.Run(ctx, func(ctx context.Context) error {
+					res <- l.Acquire(ctx)
+					return nil
+				})
+			}, anyio.TaskName("task1"))
+			if err != nil {
+				return err
+			}
+			if err := l.Release(ctx); err != nil {
+				return err
+			}
+			scope.Cancel()
+			if owner := l.Statistics().Owner; owner == nil || owner.Name != "task1" {
+				t.Errorf("owner right after Release = %v, want task1 (the lock was handed over)", owner)
+			}
+			if err := recv(t, ctx, res); !isCancel(err) {
+				t.Errorf("Acquire cancelled as it was handed the lock = %v, want a cancellation error", err)
+			}
+			if st := l.Statistics(); st.Locked || st.Owner != nil || st.TasksWaiting != 0 {
+				t.Errorf("Statistics after the cancelled Acquire = %+v, want a free lock, nobody waiting", st)
+			}
+			if err := l.TryAcquire(ctx); err != nil {
+				t.Errorf("TryAcquire after the cancelled Acquire = %v, want nil", err)
+				return nil
+			}
+			return l.Release(ctx)
+		})
+	})
+}
+
 func TestLockStatistics(t *testing.T) {
 	var l anyio.Lock
 	if st := l.Statistics(); st.Locked || st.Owner != nil || st.TasksWaiting != 0 {
 		t.Errorf("Statistics of a new lock outside a Run = %+v", st)
 	}
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := l.Acquire(ctx); err != nil {
 				return err
@@ -415,7 +535,7 @@ func TestLockStatistics(t *testing.T) {
 // Release hands the lock to the first waiter at once: it is the owner before
 // it runs (AnyIO's test_owner_after_release).
 func TestLockOwnerAfterRelease(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		ev := anyio.NewEvent()
 		checked := anyio.NewEvent() // task2 holds the lock until task1 has looked
@@ -462,7 +582,7 @@ func TestLockOwnerAfterRelease(t *testing.T) {
 
 // Waiters acquire the lock in the order in which they started to wait.
 func TestLockFIFO(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var l anyio.Lock
 		var order []int
 		if err := l.Acquire(ctx); err != nil {
@@ -499,7 +619,7 @@ func TestLockFIFO(t *testing.T) {
 func TestLockAcquireInCancelledScope(t *testing.T) {
 	for _, fast := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "FastAcquire"}[fast], func(t *testing.T) {
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				var opts []anyio.LockOption
 				if fast {
 					opts = append(opts, anyio.FastAcquire())
@@ -556,7 +676,7 @@ func TestLockPlainContext(t *testing.T) {
 		pollUntil(t, func() bool { return l.Statistics().TasksWaiting == i+1 })
 	}
 	// A task may release a lock held through a plain context: it has no owner.
-	runSync(t, func(ctx context.Context) error { return l.Release(ctx) })
+	anyiotest.Run(t, func(ctx context.Context) error { return l.Release(ctx) })
 	wg.Wait()
 	close(order)
 	var got []int

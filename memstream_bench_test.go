@@ -17,6 +17,7 @@ import (
 // through a memory object stream with the given buffer.
 func benchMemoryStream(b *testing.B, buffer, senders, receivers int) {
 	b.ReportAllocs()
+	// anyio.Run directly, as the other benchmarks do (see inRun).
 	err := anyio.Run(context.Background(), func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](buffer)
 		b.ResetTimer()

@@ -9,6 +9,9 @@ import (
 	"github.com/anyio-go/anyio"
 )
 
+// The examples call anyio.Run themselves, as a program does; tests use
+// anyiotest.Run.
+
 // A producer and a consumer joined by a memory object stream. Closing the
 // send handle ends the consumer's loop once it has received every item.
 func ExampleNewMemoryObjectStream() {

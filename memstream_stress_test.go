@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // stressSeed returns the seed of a randomized test: $ANYIO_STRESS_SEED if
@@ -107,7 +108,7 @@ func stressExactlyOnce(t *testing.T, seed uint64, n, buffer, senders, receivers 
 		return f(ctx)
 	}
 
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](buffer)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for k := range senders {

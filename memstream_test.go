@@ -6,22 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
-
-// runStreams runs fn as the root task of a Run and fails t on its error. The
-// timeout is a safety net against a hang, never a synchronisation.
-func runStreams(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := anyio.Run(ctx, fn); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // streamPanics fails t unless f panics with a message containing want.
 func streamPanics(t *testing.T, want string, f func()) {
@@ -48,7 +37,7 @@ func TestMemoryNegativeMaxBuffer(t *testing.T) {
 }
 
 func TestMemoryReceiveThenSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -83,7 +72,7 @@ func TestMemoryReceiveThenSend(t *testing.T) {
 }
 
 func TestMemoryReceiveThenTrySend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -121,7 +110,7 @@ func TestMemoryReceiveThenTrySend(t *testing.T) {
 }
 
 func TestMemorySendThenTryReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -139,7 +128,7 @@ func TestMemorySendThenTryReceive(t *testing.T) {
 }
 
 func TestMemorySendUnblockedAfterTryReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](1)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -187,7 +176,7 @@ func TestMemoryTrySendThenTryReceive(t *testing.T) {
 }
 
 func TestMemoryIterate(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		defer recv.Close(ctx)
 		var got []string
@@ -275,52 +264,6 @@ func TestMemoryReceiveSendClosedReceiveStream(t *testing.T) {
 	streamWantErr(t, "TrySend after the receiver closed", send.TrySend(struct{}{}), anyio.ErrBrokenResource)
 }
 
-func TestMemoryCancelReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
-		send, recv := anyio.NewMemoryObjectStream[string](0)
-		defer send.Close(ctx)
-		defer recv.Close(ctx)
-		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			tg.StartSoon(func(ctx context.Context) error {
-				_, err := recv.Receive(ctx)
-				return err
-			})
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			tg.CancelScope().Cancel()
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		streamWantErr(t, "TrySend after the receiver was cancelled", send.TrySend("hello"), anyio.ErrWouldBlock)
-		return nil
-	})
-}
-
-func TestMemoryCancelSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
-		send, recv := anyio.NewMemoryObjectStream[string](0)
-		defer send.Close(ctx)
-		defer recv.Close(ctx)
-		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			tg.StartSoon(func(ctx context.Context) error { return send.Send(ctx, "hello") })
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			tg.CancelScope().Cancel()
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		_, err = recv.TryReceive()
-		streamWantErr(t, "TryReceive after the sender was cancelled", err, anyio.ErrWouldBlock)
-		return nil
-	})
-}
-
 func TestMemoryClone(t *testing.T) {
 	ctx := context.Background()
 	send1, recv1 := anyio.NewMemoryObjectStream[string](1)
@@ -356,7 +299,7 @@ func TestMemoryCloneClosed(t *testing.T) {
 }
 
 func TestMemoryCloseSendWhileReceiving(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](1)
 		defer recv.Close(ctx)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -378,7 +321,7 @@ func TestMemoryCloseSendWhileReceiving(t *testing.T) {
 }
 
 func TestMemoryCloseReceiveWhileSending(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[*int](0)
 		defer send.Close(ctx)
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -398,7 +341,7 @@ func TestMemoryCloseReceiveWhileSending(t *testing.T) {
 }
 
 func TestMemoryCloseWakesOwnWaiters(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](0)
 		recv2 := recv.Clone()
 		send2 := send.Clone()
@@ -498,151 +441,29 @@ func TestMemoryCloseIdempotent(t *testing.T) {
 	}
 }
 
-func TestMemoryReceiveWhenCancelled(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
-		send, recv := anyio.NewMemoryObjectStream[string](0)
-		defer send.Close(ctx)
-		defer recv.Close(ctx)
-		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			tg.StartSoon(func(ctx context.Context) error { return send.Send(ctx, "hello") })
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			tg.StartSoon(func(ctx context.Context) error { return send.Send(ctx, "world") })
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			scope := anyio.NewCancelScope()
-			scope.Cancel()
-			err := scope.Run(ctx, func(ctx context.Context) error {
-				v, err := recv.Receive(ctx)
-				if err == nil {
-					t.Errorf("Receive in a cancelled scope took %q", v)
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			for _, want := range []string{"hello", "world"} {
-				if v, err := recv.Receive(ctx); v != want || err != nil {
-					t.Errorf("Receive = %q, %v; want %q", v, err, want)
-				}
-			}
-			return nil
-		})
-	})
-}
-
-func TestMemorySendWhenCancelled(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
-		send, recv := anyio.NewMemoryObjectStream[string](0)
-		defer send.Close(ctx)
-		defer recv.Close(ctx)
-		var got []string
-		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			tg.StartSoon(func(ctx context.Context) error {
-				v, err := recv.Receive(ctx)
-				got = append(got, v)
-				return err
-			})
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			scope := anyio.NewCancelScope()
-			scope.Cancel()
-			if err := scope.Run(ctx, func(ctx context.Context) error { return send.Send(ctx, "hello") }); err != nil {
-				return err
-			}
-			return send.Send(ctx, "world")
-		})
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(got, []string{"world"}) {
-			t.Errorf("received %q, want [world]", got)
-		}
-		return nil
-	})
-}
-
-func TestMemoryCancelDuringReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
-		send, recv := anyio.NewMemoryObjectStream[string](0)
-		defer send.Close(ctx)
-		defer recv.Close(ctx)
-		var got []string
-		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			scope, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[*anyio.CancelScope]) error {
-				scope := anyio.NewCancelScope()
-				err := scope.Run(ctx, func(ctx context.Context) error {
-					st.Started(scope)
-					v, err := recv.Receive(ctx)
-					got = append(got, v)
-					return err
-				})
-				if !scope.CancelCalled() {
-					t.Error("the receiver's scope was not cancelled")
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			if err := send.TrySend("hello"); err != nil {
-				return err
-			}
-			scope.Cancel()
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(got, []string{"hello"}) {
-			t.Errorf("received %q, want [hello]: an item handed over must not be lost", got)
-		}
-		return nil
-	})
-}
-
-func TestMemoryCancelDuringReceiveBuffered(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
-		send, recv := anyio.NewMemoryObjectStream[string](1)
-		defer send.Close(ctx)
-		defer recv.Close(ctx)
-		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-			scope, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[*anyio.CancelScope]) error {
-				scope := anyio.NewCancelScope()
-				return scope.Run(ctx, func(ctx context.Context) error {
-					st.Started(scope)
-					_, err := recv.Receive(ctx)
-					return err
-				})
-			})
-			if err != nil {
-				return err
-			}
-			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
-				return err
-			}
-			scope.Cancel()
-			return send.TrySend("item")
-		})
-		if err != nil {
-			return err
-		}
-		if v, err := recv.TryReceive(); v != "item" || err != nil {
-			t.Errorf("TryReceive = %q, %v; want the item not given to the cancelled receiver", v, err)
-		}
-		return nil
-	})
+// Once both handles are closed, each reports its own closing: a send fails
+// with ErrClosedResource (not ErrBrokenResource, although the receiver is
+// gone too) and a receive with ErrClosedResource (not ErrEndOfStream).
+// AnyIO's test_sync_close (Go has one Close, which never blocks).
+func TestMemoryCloseBothHandles(t *testing.T) {
+	ctx := context.Background()
+	send, recv := anyio.NewMemoryObjectStream[struct{}](1)
+	if err := send.Close(ctx); err != nil {
+		t.Fatalf("send.Close = %v", err)
+	}
+	if err := recv.Close(ctx); err != nil {
+		t.Fatalf("recv.Close = %v", err)
+	}
+	streamWantErr(t, "TrySend on a closed send handle", send.TrySend(struct{}{}), anyio.ErrClosedResource)
+	streamWantErr(t, "Send on a closed send handle", send.Send(ctx, struct{}{}), anyio.ErrClosedResource)
+	_, err := recv.TryReceive()
+	streamWantErr(t, "TryReceive on a closed receive handle", err, anyio.ErrClosedResource)
+	_, err = recv.Receive(ctx)
+	streamWantErr(t, "Receive on a closed receive handle", err, anyio.ErrClosedResource)
 }
 
 func TestMemoryCloseReceiveAfterSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[string](0)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -663,7 +484,7 @@ func TestMemoryCloseReceiveAfterSend(t *testing.T) {
 }
 
 func TestMemoryStatistics(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[struct{}](1)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -758,7 +579,7 @@ func TestMemoryUnbounded(t *testing.T) {
 }
 
 func TestMemoryFIFO(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](0)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)
@@ -858,37 +679,32 @@ func TestMemoryZeroAllocsSteadyState(t *testing.T) {
 func TestMemoryVirtualTime(t *testing.T) {
 	// Waits on a memory object stream are channel waits: inside a synctest
 	// bubble, an hour-long timeout passes in no wall time.
-	synctest.Test(t, func(t *testing.T) {
-		err := anyio.Run(context.Background(), func(ctx context.Context) error {
-			send, recv := anyio.NewMemoryObjectStream[int](0)
-			defer send.Close(ctx)
-			defer recv.Close(ctx)
-			start := time.Now()
-			err := anyio.FailAfter(time.Hour).Run(ctx, func(ctx context.Context) error {
-				_, err := recv.Receive(ctx)
-				return err
-			})
-			if !errors.Is(err, anyio.ErrTimeout) {
-				t.Errorf("Receive under FailAfter(1h) = %v, want ErrTimeout", err)
-			}
-			if d := time.Since(start); d != time.Hour {
-				t.Errorf("virtual time passed = %v, want 1h", d)
-			}
-			return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
-				tg.StartSoon(func(ctx context.Context) error {
-					if err := anyio.Sleep(ctx, time.Minute); err != nil {
-						return err
-					}
-					return send.Send(ctx, 42)
-				})
-				if v, err := recv.Receive(ctx); v != 42 || err != nil {
-					t.Errorf("Receive = %d, %v", v, err)
-				}
-				return nil
-			})
+	anyiotest.RunVirtual(t, func(ctx context.Context) error {
+		send, recv := anyio.NewMemoryObjectStream[int](0)
+		defer send.Close(ctx)
+		defer recv.Close(ctx)
+		start := time.Now()
+		err := anyio.FailAfter(time.Hour).Run(ctx, func(ctx context.Context) error {
+			_, err := recv.Receive(ctx)
+			return err
 		})
-		if err != nil {
-			t.Fatal(err)
+		if !errors.Is(err, anyio.ErrTimeout) {
+			t.Errorf("Receive under FailAfter(1h) = %v, want ErrTimeout", err)
 		}
+		if d := time.Since(start); d != time.Hour {
+			t.Errorf("virtual time passed = %v, want 1h", d)
+		}
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error {
+				if err := anyio.Sleep(ctx, time.Minute); err != nil {
+					return err
+				}
+				return send.Send(ctx, 42)
+			})
+			if v, err := recv.Receive(ctx); v != 42 || err != nil {
+				t.Errorf("Receive = %d, %v", v, err)
+			}
+			return nil
+		})
 	})
 }

@@ -305,6 +305,7 @@ func typeCheck(t *testing.T, src string) []types.Error {
 
 // A nil option is no option, in every family.
 func TestNilOptionsIgnored(t *testing.T) {
+	// anyio.Run itself: it is given a nil option too.
 	err := anyio.Run(context.Background(), func(ctx context.Context) error {
 		if s := anyio.NewCancelScope(nil, anyio.Shielded()); !s.Shield() {
 			t.Error("NewCancelScope(nil, Shielded()).Shield() = false")

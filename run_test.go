@@ -14,8 +14,13 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
+
+// These tests are about anyio.Run itself (its result, its context, its root
+// task, several Runs), so they call it directly rather than through
+// anyiotest.Run.
 
 func TestRunReturnsError(t *testing.T) {
 	boom := errors.New("boom")
@@ -218,7 +223,7 @@ func runTestMainFunc(ctx context.Context) error {
 // Runs are independent: each has its own tasks, and a Run inside a task is a
 // Run of its own.
 func TestRunsAreIndependent(t *testing.T) {
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		outer := anyio.GetRunningTasks(ctx)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(anyio.SleepForever, anyio.TaskName("outer sleeper"))
@@ -249,9 +254,6 @@ func TestRunsAreIndependent(t *testing.T) {
 			return err
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // Several Runs at once, in parallel goroutines, do not interfere.

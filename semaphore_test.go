@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestSemaphoreAcquireRelease(t *testing.T) {
 	s := anyio.NewSemaphore(2)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for i := range 2 {
 				tg.StartSoon(func(ctx context.Context) error {
@@ -51,7 +52,7 @@ func TestSemaphoreCancelDuringAcquire(t *testing.T) {
 		t.Run(map[bool]string{false: "releaselast", true: "releasefirst"}[releaseFirst], func(t *testing.T) {
 			s := anyio.NewSemaphore(1)
 			acquired := false
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					if err := s.Acquire(ctx); err != nil {
 						return err
@@ -128,7 +129,7 @@ func TestSemaphoreMaxValueExceeded(t *testing.T) {
 
 func TestSemaphoreStatistics(t *testing.T) {
 	s := anyio.NewSemaphore(1)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if n := s.Statistics().TasksWaiting; n != 0 {
 				t.Errorf("TasksWaiting = %d, want 0", n)
@@ -163,7 +164,7 @@ func TestSemaphoreStatistics(t *testing.T) {
 // take it (AnyIO's test_acquire_race, and bug #1170).
 func TestSemaphoreReleaseReservesForWaiter(t *testing.T) {
 	s := anyio.NewSemaphore(1)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			if err := s.TryAcquire(); err != nil {
 				return err
@@ -195,7 +196,7 @@ func TestSemaphoreHandOffToCancelledWaiter(t *testing.T) {
 	for _, next := range []bool{false, true} {
 		t.Run(map[bool]string{false: "back", true: "next"}[next], func(t *testing.T) {
 			s := anyio.NewSemaphore(0, anyio.MaxValue(1))
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					scope, res, err := inScope(ctx, tg, s.Acquire)
 					if err != nil {
@@ -244,7 +245,7 @@ func TestSemaphoreHandOffToCancelledWaiter(t *testing.T) {
 // A waiter cancelled before the Release is skipped (AnyIO's
 // test_cancelled_after_acquire).
 func TestSemaphoreCancelledBeforeHandOff(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s := anyio.NewSemaphore(1, anyio.MaxValue(1))
 		if err := s.TryAcquire(); err != nil {
 			return err
@@ -295,7 +296,7 @@ func TestSemaphoreBadInput(t *testing.T) {
 }
 
 func TestSemaphoreFIFO(t *testing.T) {
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s := anyio.NewSemaphore(0)
 		var order []int
 		err := withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -325,7 +326,7 @@ func TestSemaphoreFIFO(t *testing.T) {
 func TestSemaphoreAcquireInCancelledScope(t *testing.T) {
 	for _, fast := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "FastAcquire"}[fast], func(t *testing.T) {
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				var opts []anyio.SemaphoreOption
 				if fast {
 					opts = append(opts, anyio.FastAcquire())
@@ -369,7 +370,10 @@ func TestSemaphorePlainContext(t *testing.T) {
 	if err := s.Release(); err != nil {
 		t.Fatal(err)
 	}
-	if err := anyio.Run(ctx, s.Acquire); err != nil {
-		t.Errorf("Acquire in a Run = %v", err)
-	}
+	anyiotest.Run(t, func(ctx context.Context) error {
+		if err := s.Acquire(ctx); err != nil {
+			t.Errorf("Acquire in a Run = %v", err)
+		}
+		return nil
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestSmoke(t *testing.T) {
@@ -73,7 +74,7 @@ func TestSmoke(t *testing.T) {
 			return nil
 		})
 	}()
-	err = anyio.Run(ctx, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for i := 0; i < 3; i++ {
 				tg.StartSoon(func(ctx context.Context) error { return anyio.SleepForever(ctx) })
@@ -85,9 +86,6 @@ func TestSmoke(t *testing.T) {
 			return nil
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 type stringsBuilder struct{ b []byte }

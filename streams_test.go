@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestIterateBytes(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		a, b := memoryBytePair(4)
 		defer anyio.CloseForcefully(b)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -59,7 +60,7 @@ func TestIterateBytesFailure(t *testing.T) {
 }
 
 func TestIterateCancelled(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[int](1)
 		defer send.Close(ctx)
 		defer recv.Close(ctx)

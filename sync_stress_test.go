@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 var syncSeed = flag.Uint64("sync.seed", 0, "seed of the synchronization stress tests (0: a new one)")
@@ -128,7 +129,7 @@ func TestStressLock(t *testing.T) {
 	s := newStress(t, workers)
 	var l anyio.Lock
 	var holders, held atomic.Int64
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		err := s.run(ctx, func(ctx context.Context, i int, r *rand.Rand) error {
 			for range rounds {
 				var got bool
@@ -177,7 +178,7 @@ func TestStressSemaphore(t *testing.T) {
 	s := newStress(t, workers)
 	sem := anyio.NewSemaphore(tokens, anyio.MaxValue(tokens))
 	var holders atomic.Int64
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return s.run(ctx, func(ctx context.Context, i int, r *rand.Rand) error {
 			for range rounds {
 				var got bool
@@ -226,7 +227,7 @@ func TestStressLimiter(t *testing.T) {
 	s := newStress(t, workers)
 	l := anyio.NewCapacityLimiter(tokens)
 	var holders atomic.Int64
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return s.run(ctx, func(ctx context.Context, i int, r *rand.Rand) error {
 			for range rounds {
 				onBehalf := r.IntN(3) == 0
@@ -306,7 +307,7 @@ func TestStressCondition(t *testing.T) {
 	stop := false
 	var next atomic.Pointer[anyio.Event] // set when the round ends
 	next.Store(anyio.NewEvent())
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			for i := range consumers {
 				tg.StartSoon(func(ctx context.Context) error {
@@ -412,7 +413,7 @@ func TestStressEvent(t *testing.T) {
 	const workers = 16
 	rounds := stressRounds(100)
 	s := newStress(t, workers)
-	runSync(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for round := range rounds {
 			ev := anyio.NewEvent()
 			var woke atomic.Int64
@@ -517,7 +518,7 @@ func TestSyncWaitsVisible(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
-			runSync(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				wait, release := tc.wait(ctx)
 				return withGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					tg.StartSoon(wait, anyio.TaskName("waiter"))

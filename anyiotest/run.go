@@ -75,6 +75,11 @@ func Run(t testing.TB, fn func(ctx context.Context) error, opts ...Option) {
 // while every goroutine of the bubble is blocked, so sleeps, deadlines and
 // the timeout itself take no wall time. fn must not wait on anything outside
 // the bubble (a socket, a subprocess), which would stop its clock.
+//
+// fn runs on the bubble's goroutine, not on t's: report failures with
+// t.Error or by returning an error. t.Fatal there stops the bubble with
+// runtime.Goexit, which fails the test, but with synctest's own complaint
+// about it after the message.
 func RunVirtual(t *testing.T, fn func(ctx context.Context) error, opts ...Option) {
 	t.Helper()
 	cfg := runConfig{timeout: DefaultVirtualTimeout, leakCheck: true}

@@ -104,6 +104,10 @@ var targets = []target{
 	{Name: "lru-hit-8-goroutines", Pkg: "functools", Anyio: "BenchmarkLRUCacheParallel/anyio", Raw: "BenchmarkLRUCacheParallel/raw"},
 	{Name: "path-readbytes-64MiB", Pkg: "fileio", Anyio: "BenchmarkReadBytes/anyio", Raw: "BenchmarkReadBytes/raw", Cmp: "≤", Bound: 1.1},
 	{Name: "path-rglob-100k", Pkg: "fileio", Anyio: "BenchmarkRglob/anyio", Raw: "BenchmarkRglob/raw", Cmp: "≤", Bound: 1.5, Heavy: true},
+	{Name: "tothread-runsync", Pkg: "tothread", Anyio: "BenchmarkRunSync/anyio", Raw: "BenchmarkRunSync/raw", Cmp: "≤", Bound: 3},
+	{Name: "tothread-locked", Pkg: "tothread", Anyio: "BenchmarkRunSyncLocked/anyio", Raw: "BenchmarkRunSyncLocked/raw", Cmp: "≤", Bound: 1.5},
+	{Name: "toprocess-roundtrip", Pkg: "toprocess", Anyio: "BenchmarkRunSync/anyio", Raw: "BenchmarkRunSync/raw"},
+	{Name: "portal-call", Pkg: "fromthread", Anyio: "BenchmarkPortalCall/anyio", Raw: "BenchmarkPortalCall/raw"},
 	{Name: "process-run", Pkg: "process", Anyio: "BenchmarkRun/anyio", Raw: "BenchmarkRun/raw", Cmp: "≤", Bound: 1.1},
 	{Name: "process-cat-256MiB", Pkg: "process", Anyio: "BenchmarkCat/anyio", Raw: "BenchmarkCat/raw", Metric: "MB/s", Cmp: "≥", Bound: 0.9},
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // runBench runs fn as an anyio task, so that the anyio side pays for the
-// context of a real task.
+// context of a real task. It calls anyio.Run directly: anyiotest.Run's
+// goroutine snapshots before and after the body would be timed with it.
 func runBench(b *testing.B, fn func(ctx context.Context) error) {
 	b.Helper()
 	if err := anyio.Run(context.Background(), fn); err != nil {

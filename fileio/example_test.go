@@ -10,6 +10,9 @@ import (
 	"github.com/anyio-go/anyio/fileio"
 )
 
+// The examples call anyio.Run themselves, as a program does; tests use
+// anyiotest.Run.
+
 func ExampleNewPath() {
 	p := fileio.NewPath("/srv", "data//archive", "./2024.tar.gz")
 	fmt.Println(p)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/fileio"
 )
 
@@ -40,7 +41,7 @@ func testdataFile(t *testing.T) string {
 }
 
 func TestFileOpenClose(t *testing.T) { // test_open_close
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		f, err := fileio.Open(ctx, testdataFile(t), os.O_RDONLY, 0)
 		if err != nil {
 			return err
@@ -56,7 +57,7 @@ func TestFileOpenClose(t *testing.T) { // test_open_close
 }
 
 func TestFileRead(t *testing.T) { // test_read
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		f, err := fileio.Open(ctx, testdataFile(t), os.O_RDONLY, 0)
 		if err != nil {
 			return err
@@ -74,7 +75,7 @@ func TestFileRead(t *testing.T) { // test_read
 }
 
 func TestFileReadInto(t *testing.T) { // test_readinto, test_readinto1
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		f, err := fileio.Open(ctx, testdataFile(t), os.O_RDONLY, 0)
 		if err != nil {
 			return err
@@ -96,7 +97,7 @@ func TestFileReadInto(t *testing.T) { // test_readinto, test_readinto1
 }
 
 func TestFileWrite(t *testing.T) { // test_write
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		name := testdataFile(t)
 		f, err := fileio.Open(ctx, name, os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
@@ -120,7 +121,7 @@ func TestFileWrite(t *testing.T) { // test_write
 }
 
 func TestFileLines(t *testing.T) { // test_async_iteration
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		lines := []string{"blah blah\n", "foo foo\n", "bar bar"}
 		name := filepath.Join(t.TempDir(), "testfile")
 		os.WriteFile(name, []byte(strings.Join(lines, "")), 0o644)
@@ -142,7 +143,7 @@ func TestFileLines(t *testing.T) { // test_async_iteration
 }
 
 func TestFileLinesStopEarly(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		name := filepath.Join(t.TempDir(), "testfile")
 		os.WriteFile(name, []byte("one\ntwo\nthree\nfour"), 0o644)
 		f, err := fileio.Open(ctx, name, os.O_RDONLY, 0)
@@ -175,7 +176,7 @@ func TestFileLinesStopEarly(t *testing.T) {
 }
 
 func TestFileReadLine(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		name := filepath.Join(t.TempDir(), "lines")
 		long := strings.Repeat("x", 20000)
 		os.WriteFile(name, []byte("a\n\n"+long+"\nlast"), 0o644)
@@ -199,7 +200,7 @@ func TestFileReadLine(t *testing.T) {
 // TestFileReadAhead checks that what ReadLine reads ahead is invisible to
 // Read, Tell, Seek, Write and Truncate.
 func TestFileReadAhead(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		name := filepath.Join(t.TempDir(), "f")
 		os.WriteFile(name, []byte("line1\nline2\nline3\n"), 0o644)
 		f, err := fileio.Open(ctx, name, os.O_RDWR, 0)
@@ -237,7 +238,7 @@ func TestFileReadAhead(t *testing.T) {
 }
 
 func TestFileWrap(t *testing.T) { // test_wrap_file
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		name := filepath.Join(t.TempDir(), "testdata")
 		fp, err := os.Create(name)
 		if err != nil {
@@ -266,7 +267,7 @@ func TestWrapNilPanics(t *testing.T) {
 }
 
 func TestFileOpenErrors(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if _, err := fileio.Open(ctx, filepath.Join(t.TempDir(), "missing"), os.O_RDONLY, 0); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("Open of a missing file = %v, want ErrNotExist", err)
 		}
@@ -323,7 +324,7 @@ func fifo(t *testing.T, ctx context.Context) (r, w *fileio.File) {
 // returns when it is cancelled, counts as blocked meanwhile, and the File
 // stays usable.
 func TestFileFIFOReadCancelled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		r, w := fifo(t, ctx)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			done := make(chan error, 1)
@@ -363,7 +364,7 @@ func TestFileFIFOReadCancelled(t *testing.T) {
 // TestFileFIFOReadLineCancelledKeepsData: a ReadLine cancelled halfway
 // through a line loses nothing: the next ReadLine returns the whole line.
 func TestFileFIFOReadLineCancelledKeepsData(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		r, w := fifo(t, ctx)
 		w.WriteString(ctx, "half a ")
 		scope := anyio.MoveOnAfter(50 * time.Millisecond)
@@ -397,7 +398,7 @@ func TestFileFIFOReadLineCancelledKeepsData(t *testing.T) {
 // TestFilePipeWriteCancelled: a write to a full pipe returns when
 // cancelled, with the count of what it wrote.
 func TestFilePipeWriteCancelled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			return err
@@ -420,7 +421,7 @@ func TestFilePipeWriteCancelled(t *testing.T) {
 }
 
 func TestFileCloseWakesRead(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		r, _ := fifo(t, ctx)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -440,7 +441,7 @@ func TestFileCloseWakesRead(t *testing.T) {
 // TestFileLinesCancelled: Lines over a FIFO yields the lines written, then
 // one cancellation error when its scope is cancelled, and ends.
 func TestFileLinesCancelled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		r, w := fifo(t, ctx)
 		w.WriteString(ctx, "a\nb\n")
 		var lines []string

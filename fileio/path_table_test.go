@@ -37,8 +37,8 @@ func (r pureRow) key() string {
 // name with a suffix; in match, "*" and "?" never match the "/" of the
 // root; paths sort by their string split at "/", so "/" sorts before "."),
 // and the rows of methods the older Python lacks (full_match,
-// relative_to with walk_up). Those answers were computed by Python 3.14's
-// own versions of the changed functions, applied to the same inputs.
+// relative_to with walk_up). The same script makes it, run by CPython
+// 3.14 with --changes-from purepath.json; its docstring gives the commands.
 func loadPureRows(t *testing.T) []pureRow {
 	t.Helper()
 	var table struct {
@@ -53,6 +53,7 @@ func loadPureRows(t *testing.T) []pureRow {
 		return table.Rows
 	}
 	var newer struct {
+		Python  string `json:"python"`
 		Changed map[string]struct {
 			Result json.RawMessage `json:"result"`
 			Error  string          `json:"error"`
@@ -60,6 +61,9 @@ func loadPureRows(t *testing.T) []pureRow {
 		Rows []pureRow `json:"rows"`
 	}
 	readJSON(t, "testdata/purepath_py314.json", &newer)
+	if !strings.HasPrefix(newer.Python, "3.14.") {
+		t.Fatalf("purepath_py314.json was made by Python %q, want 3.14", newer.Python)
+	}
 	changed := map[string]int{}
 	for k := range newer.Changed {
 		var parts []any
@@ -79,6 +83,15 @@ func loadPureRows(t *testing.T) []pureRow {
 	}
 	if used != len(changed) {
 		t.Fatalf("purepath_py314.json changes %d rows, of which only %d are in purepath.json", len(changed), used)
+	}
+	known := map[string]bool{}
+	for _, r := range table.Rows {
+		known[r.key()] = true
+	}
+	for _, r := range newer.Rows {
+		if known[r.key()] {
+			t.Fatalf("purepath_py314.json adds row %s, which purepath.json already has", r.key())
+		}
 	}
 	return append(table.Rows, newer.Rows...)
 }

@@ -22,11 +22,6 @@ import (
 // names the test it ports. The pure methods are also checked row by row
 // against Python in path_table_test.go.
 
-func run(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	anyiotest.Run(t, fn)
-}
-
 func mustNoErr(t *testing.T, what string, err error) {
 	t.Helper()
 	if err != nil {
@@ -197,7 +192,7 @@ func TestPathMatch(t *testing.T) { // test_match, test_fullmatch
 }
 
 func TestPathRelativeTo(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		base := tmp(t) // test_relative_to_subpath
 		if got, err := base.JoinPath("subdir").RelativeTo(base); err != nil || got != fileio.NewPath("subdir") {
 			t.Errorf("RelativeTo = %v, %v", got, err)
@@ -264,7 +259,7 @@ func TestPathURI(t *testing.T) {
 }
 
 func TestPathCwdHomeAbsolute(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		wd, _ := os.Getwd()
 		if got, err := fileio.Cwd(ctx); err != nil || got.String() != wd { // test_cwd
 			t.Errorf("Cwd = %v, %v; want %s", got, err, wd)
@@ -301,7 +296,7 @@ func TestPathCwdHomeAbsolute(t *testing.T) {
 
 func TestPathHomeFromEnvironment(t *testing.T) {
 	t.Setenv("HOME", "/some/home/")
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if got, err := fileio.Home(ctx); err != nil || got.String() != "/some/home" {
 			t.Errorf("Home with HOME=/some/home/ = %v, %v", got, err)
 		}
@@ -324,7 +319,7 @@ func check(t *testing.T, what string, want bool) func(bool, error) {
 }
 
 func TestPathChecks(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		check(t, "Exists(~/btelkbee)", false)(fileio.NewPath("~/btelkbee").Exists(ctx)) // test_exists
 		check(t, "Exists(tmp)", true)(dir.Exists(ctx))
@@ -388,7 +383,7 @@ func TestPathChecks(t *testing.T) {
 }
 
 func TestPathIsSocket(t *testing.T) { // test_is_socket
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t).JoinPath("socket")
 		check(t, "IsSocket before", false)(p.IsSocket(ctx))
 		l, err := net.Listen("unix", p.String())
@@ -405,7 +400,7 @@ func TestPathCheckReportsOtherErrors(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads any directory: no permission error to provoke")
 	}
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t).JoinPath("locked")
 		mustNoErr(t, "Mkdir", dir.Mkdir(ctx, fileio.Mode(0)))
 		defer os.Chmod(dir.String(), 0o700)
@@ -417,7 +412,7 @@ func TestPathCheckReportsOtherErrors(t *testing.T) {
 }
 
 func TestPathChmod(t *testing.T) { // test_chmod, test_lchmod
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t).JoinPath("testfile")
 		mustNoErr(t, "Touch", p.Touch(ctx, fileio.Mode(0o666)))
 		mustNoErr(t, "Chmod", p.Chmod(ctx, 0o444))
@@ -436,7 +431,7 @@ func TestPathChmod(t *testing.T) { // test_chmod, test_lchmod
 }
 
 func TestPathHardlinkTo(t *testing.T) { // test_hardlink_to
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		p, target := dir.JoinPath("testfile"), dir.JoinPath("link")
 		mustNoErr(t, "Touch", target.Touch(ctx))
@@ -455,7 +450,7 @@ func TestPathHardlinkTo(t *testing.T) { // test_hardlink_to
 }
 
 func TestPathStatLstat(t *testing.T) { // test_lstat, test_stat
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t).JoinPath("testfile")
 		mustNoErr(t, "SymlinkTo", p.SymlinkTo(ctx, fileio.NewPath("/foo/bar/baz")))
 		fi, err := p.Lstat(ctx)
@@ -476,7 +471,7 @@ func TestPathStatLstat(t *testing.T) { // test_lstat, test_stat
 }
 
 func TestPathOwnerGroup(t *testing.T) { // test_owner, test_group
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		u, err := user.LookupId(itoa(os.Geteuid()))
 		if err != nil {
@@ -500,7 +495,7 @@ func TestPathOwnerGroup(t *testing.T) { // test_owner, test_group
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestPathMkdir(t *testing.T) { // test_mkdir
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		p := dir.JoinPath("testdir")
 		mustNoErr(t, "Mkdir", p.Mkdir(ctx))
@@ -529,7 +524,7 @@ func TestPathMkdir(t *testing.T) { // test_mkdir
 }
 
 func TestPathRmdirUnlink(t *testing.T) { // test_rmdir, test_unlink, test_unlink_missing_file
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		d := dir.JoinPath("somedir")
 		mustNoErr(t, "Mkdir", d.Mkdir(ctx))
@@ -551,7 +546,7 @@ func TestPathRmdirUnlink(t *testing.T) { // test_rmdir, test_unlink, test_unlink
 }
 
 func TestPathTouch(t *testing.T) { // test_touch
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t).JoinPath("testfile")
 		mustNoErr(t, "Touch", p.Touch(ctx))
 		if fi, err := os.Stat(p.String()); err != nil || !fi.Mode().IsRegular() {
@@ -566,7 +561,7 @@ func TestPathTouch(t *testing.T) { // test_touch
 }
 
 func TestPathReadWrite(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t).JoinPath("testfile")
 		if n, err := p.WriteBytes(ctx, []byte("bibbitibobbitiboo")); n != 17 || err != nil { // test_write_bytes
 			t.Errorf("WriteBytes = %d, %v", n, err)
@@ -601,7 +596,7 @@ func TestPathReadWrite(t *testing.T) {
 }
 
 func TestPathReadlink(t *testing.T) { // test_readlink, test_symlink_to
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t).JoinPath("testfile")
 		mustNoErr(t, "SymlinkTo", p.SymlinkTo(ctx, fileio.NewPath("/foo/bar/baz")))
 		if got, err := p.Readlink(ctx); got.String() != "/foo/bar/baz" || err != nil {
@@ -612,7 +607,7 @@ func TestPathReadlink(t *testing.T) { // test_readlink, test_symlink_to
 }
 
 func TestPathRenameReplace(t *testing.T) { // test_rename, test_replace
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		p, target := dir.JoinPath("somefile"), dir.JoinPath("anotherfile")
 		mustNoErr(t, "Touch", p.Touch(ctx))
@@ -642,7 +637,7 @@ func TestPathRenameReplace(t *testing.T) { // test_rename, test_replace
 }
 
 func TestPathResolve(t *testing.T) { // test_resolve
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir, err := fileio.NewPath(t.TempDir()).Resolve(ctx)
 		if err != nil {
 			t.Fatal(err)

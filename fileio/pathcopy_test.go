@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/fileio"
 )
 
@@ -23,7 +24,7 @@ func readText(t *testing.T, ctx context.Context, p fileio.Path) string {
 }
 
 func TestPathCopy(t *testing.T) { // test_copy, test_copy_into
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		src, dst := dir.JoinPath("source"), dir.JoinPath("destination")
 		src.WriteText(ctx, "hello")
@@ -50,7 +51,7 @@ func TestPathCopy(t *testing.T) { // test_copy, test_copy_into
 }
 
 func TestPathCopyTree(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		dst := tmp(t).JoinPath("copy")
 		if _, err := p.Copy(ctx, dst); err != nil {
@@ -80,7 +81,7 @@ func TestPathCopyTree(t *testing.T) {
 }
 
 func TestPathCopySamePath(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		f := dir.JoinPath("f")
 		f.WriteText(ctx, "x")
@@ -108,7 +109,7 @@ func TestPathCopySamePath(t *testing.T) {
 }
 
 func TestPathCopyPreserveMetadata(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		src := dir.JoinPath("src")
 		src.WriteText(ctx, "x")
@@ -132,7 +133,7 @@ func TestPathCopyPreserveMetadata(t *testing.T) {
 }
 
 func TestPathMove(t *testing.T) { // test_move, test_move_into
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := tmp(t)
 		src, dst := dir.JoinPath("source"), dir.JoinPath("destination")
 		src.WriteText(ctx, "hello")
@@ -170,7 +171,7 @@ func TestPathMoveAcrossFileSystems(t *testing.T) {
 	if a.Dev == b.Dev {
 		t.Skip("/dev/shm is on the file system of the temporary directory: no cross-device move to test")
 	}
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 		os.Chtimes(p.JoinPath("testfile").String(), old, old)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/fileio"
 )
 
@@ -24,7 +25,7 @@ func openFDs(t *testing.T) int {
 var dummies = []string{"sibdir/dummyfile1.txt", "sibdir/dummyfile2.txt", "subdir/dummyfile1.txt", "subdir/dummyfile2.txt"}
 
 func TestGlob(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		glob := func(pattern string, opts ...fileio.GlobOption) []string {
 			t.Helper()
@@ -80,7 +81,7 @@ func TestGlob(t *testing.T) {
 }
 
 func TestGlobHidden(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t)
 		p.JoinPath(".hidden").Touch(ctx)
 		p.JoinPath("shown").Touch(ctx)
@@ -93,7 +94,7 @@ func TestGlobHidden(t *testing.T) {
 func TestGlobRelativeToCwd(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		fileio.NewPath("a/b").Mkdir(ctx, fileio.Parents())
 		fileio.NewPath("a/b/c.txt").Touch(ctx)
 		var got []string
@@ -110,7 +111,7 @@ func TestGlobRelativeToCwd(t *testing.T) {
 }
 
 func TestRglob(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		checkStrings(t, "Rglob(*.txt)", collect(t, p, p.Rglob(ctx, "*.txt")), dummies) // test_rglob
 		// test_rglob_case_sensitive
@@ -126,7 +127,7 @@ func TestRglob(t *testing.T) {
 }
 
 func TestIterdir(t *testing.T) { // test_iterdir
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		checkStrings(t, "Iterdir", collect(t, p, p.Iterdir(ctx)), []string{"sibdir", "subdir", "testfile", "testfile2"})
 		var errs []error
@@ -147,7 +148,7 @@ func TestIterdir(t *testing.T) { // test_iterdir
 // item and checks that no descriptor stays open (goroutines are checked by
 // anyiotest.Run).
 func TestIteratorsStopEarly(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		before := openFDs(t)
 		for name, seq := range map[string]func(func(fileio.Path, error) bool){
@@ -211,7 +212,7 @@ func walk(t *testing.T, base fileio.Path, opts ...fileio.WalkOption) []string {
 }
 
 func TestWalk(t *testing.T) { // test_walk
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := tmp(t)
 		sub := p.JoinPath("subdir")
 		sub.Mkdir(ctx)
@@ -237,7 +238,7 @@ func sorted(s []string) []string {
 }
 
 func TestWalkOrderAndLinks(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		p := populated(t, ctx)
 		got := walk(t, p)
 		index := func(s string) int { return slices.Index(got, s) }
@@ -268,7 +269,7 @@ func TestWalkOrderAndLinks(t *testing.T) {
 }
 
 func TestWalkErrors(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		missing := tmp(t).JoinPath("missing")
 		var got []error
 		for q, err := range missing.Walk(ctx) {

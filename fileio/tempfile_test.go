@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/fileio"
 )
 
@@ -29,7 +30,7 @@ func cancelled() context.Context {
 }
 
 func TestTemporaryFile(t *testing.T) { // test_temporary_file
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		data := []byte("temporary file data")
 		f, err := fileio.TemporaryFile(ctx)
 		if err != nil {
@@ -55,7 +56,7 @@ func TestTemporaryFile(t *testing.T) { // test_temporary_file
 }
 
 func TestNamedTemporaryFile(t *testing.T) { // test_named_temporary_file, test_exception_handling
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		data := []byte("named temporary file data")
 		f, err := fileio.NamedTemporaryFile(ctx)
 		if err != nil {
@@ -85,7 +86,7 @@ func TestNamedTemporaryFile(t *testing.T) { // test_named_temporary_file, test_e
 }
 
 func TestNamedTemporaryFileOptions(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		dir := t.TempDir()
 		f, err := fileio.NamedTemporaryFile(ctx, fileio.Dir(dir), fileio.Prefix("pre_"), fileio.Suffix(".txt"), fileio.Delete(false))
 		if err != nil {
@@ -108,7 +109,7 @@ func TestNamedTemporaryFileOptions(t *testing.T) {
 }
 
 func TestTemporaryDirectory(t *testing.T) { // test_context_manager, test_cleanup_method, test_exception_handling
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		d, err := fileio.TemporaryDirectory(ctx)
 		if err != nil {
 			return err
@@ -140,7 +141,7 @@ func TestTemporaryDirectory(t *testing.T) { // test_context_manager, test_cleanu
 }
 
 func TestTemporaryDirectoryOptions(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		parent := t.TempDir()
 		d, err := fileio.TemporaryDirectory(ctx, fileio.Dir(parent), fileio.Prefix("p"), fileio.Suffix("s"), fileio.Delete(false), fileio.IgnoreCleanupErrors())
 		if err != nil {
@@ -162,7 +163,7 @@ func TestTemporaryDirectoryOptions(t *testing.T) {
 }
 
 func TestMkstemp(t *testing.T) { // test_mkstemp
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		f, err := fileio.Mkstemp(ctx, fileio.Suffix(".txt"), fileio.Prefix("mkstemp_"))
 		if err != nil {
 			return err
@@ -182,7 +183,7 @@ func TestMkstemp(t *testing.T) { // test_mkstemp
 }
 
 func TestMkdtemp(t *testing.T) { // test_mkdtemp
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		d, err := fileio.Mkdtemp(ctx, fileio.Prefix("mkdtemp_"))
 		if err != nil {
 			return err
@@ -198,7 +199,7 @@ func TestMkdtemp(t *testing.T) { // test_mkdtemp
 func TestTempDir(t *testing.T) { // test_gettemp_functions
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if got, err := fileio.TempDir(ctx); got != dir || err != nil {
 			t.Errorf("TempDir with TMPDIR=%s = %q, %v", dir, got, err)
 		}
@@ -234,7 +235,7 @@ func TestTempCancelled(t *testing.T) {
 }
 
 func TestSpooledTemporaryFile(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		// test_writewithout_rolled
 		s, err := fileio.SpooledTemporaryFile(ctx, 10)
 		if err != nil {
@@ -278,7 +279,7 @@ func TestSpooledTemporaryFile(t *testing.T) {
 }
 
 func TestSpooledTemporaryFileInMemory(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, err := fileio.SpooledTemporaryFile(ctx, 1024)
 		if err != nil {
 			return err

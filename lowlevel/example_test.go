@@ -9,6 +9,9 @@ import (
 	"github.com/anyio-go/anyio/lowlevel"
 )
 
+// The examples call anyio.Run themselves, as a program does; tests use
+// anyiotest.Run.
+
 // connections counts connections per Run; every Run starts from the default.
 var connections = lowlevel.NewRunVar("connections", 0)
 

@@ -9,15 +9,9 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/lowlevel"
 )
-
-func run(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	if err := anyio.Run(context.Background(), fn); err != nil {
-		t.Fatalf("anyio.Run: got %v, want nil", err)
-	}
-}
 
 // The checkpoints, with and without a cancellation (AnyIO's test_checkpoint,
 // test_checkpoint_if_cancelled, test_cancel_shielded_checkpoint): a task in a
@@ -40,7 +34,7 @@ func TestCheckpoints(t *testing.T) {
 	for _, tc := range cases {
 		for _, cancel := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/cancel=%v", tc.name, cancel), func(t *testing.T) {
-				run(t, func(ctx context.Context) error {
+				anyiotest.Run(t, func(ctx context.Context) error {
 					var finished, secondFinished atomic.Bool
 					var cpErr error
 					err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -83,7 +77,7 @@ func TestCheckpoints(t *testing.T) {
 // Checkpoints are level-triggered: they fail every time in a cancelled scope,
 // and work again once it is left; CancelShieldedCheckpoint never fails.
 func TestCheckpointsLevelTriggered(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope()
 		err := scope.Run(ctx, func(ctx context.Context) error {
 			scope.Cancel()
@@ -131,7 +125,7 @@ func TestCheckpointsPlainContext(t *testing.T) {
 // A checkpoint lets a cancellation that arrives during it be seen at once:
 // a task spinning on Checkpoint stops when another task cancels it.
 func TestCheckpointSeesCancellationFromOtherTask(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.NewCancelScope()
 		var spins atomic.Int64
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -168,7 +162,7 @@ func TestCheckpointSeesCancellationFromOtherTask(t *testing.T) {
 func TestRunVarGetSet(t *testing.T) {
 	v := lowlevel.NewRunVar[int]("var")
 	for range 2 {
-		run(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			if _, err := v.Get(ctx); !errors.Is(err, anyio.ErrLookup) {
 				t.Errorf("Get at the start of a Run: got %v, want ErrLookup", err)
 			}
@@ -201,7 +195,7 @@ func TestRunVarDefault(t *testing.T) {
 	if v.Name() != "var" {
 		t.Errorf("Name() = %q, want var", v.Name())
 	}
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if got, err := v.Get(ctx); err != nil || got != 3 {
 			t.Errorf("Get with a default: got %d, %v; want 3, nil", got, err)
 		}
@@ -250,6 +244,8 @@ func TestRunVarConcurrentRuns(t *testing.T) {
 	v := lowlevel.NewRunVar("var", "default")
 	aSet, bChecked := make(chan struct{}), make(chan struct{})
 	errs := make(chan error, 2)
+	// Two Runs side by side, each in its own goroutine: anyiotest.Run runs
+	// one body on the test's goroutine, so this test calls anyio.Run itself.
 	go func() {
 		errs <- anyio.Run(context.Background(), func(ctx context.Context) error {
 			v.Set(ctx, "a")
@@ -305,7 +301,7 @@ func TestRunVarImplicitRuns(t *testing.T) {
 
 // AnyIO's test_runvar_does_not_share_storage_by_name.
 func TestRunVarsWithTheSameName(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		v1 := lowlevel.NewRunVar("var", 1)
 		v2 := lowlevel.NewRunVar("var", "a")
 		if got, _ := v1.Get(ctx); got != 1 {
@@ -328,7 +324,7 @@ func TestRunVarsWithTheSameName(t *testing.T) {
 
 // Nested Set/Reset restore each previous value (AnyIO's test_context_manager).
 func TestRunVarNestedReset(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		v := lowlevel.NewRunVar("var", 3)
 		t4 := v.Set(ctx, 4)
 		t5 := v.Set(ctx, 5)
@@ -363,7 +359,7 @@ func TestRunVarNestedReset(t *testing.T) {
 // AnyIO's test_reset_token_used_twice and test_reset_token_used_on_wrong_runvar,
 // and a token from another Run.
 func TestRunVarTokenErrors(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		v := lowlevel.NewRunVar[string]("var")
 		tok := v.Set(ctx, "blah")
 		if err := v.Reset(ctx, tok); err != nil {
@@ -386,7 +382,8 @@ func TestRunVarTokenErrors(t *testing.T) {
 			t.Errorf("Reset with a zero token: got %v, want ErrTokenMismatch", err)
 		}
 
-		// A token of another Run.
+		// A token of another Run (a second, nested anyio.Run: the subject
+		// of the check).
 		var foreign lowlevel.RunVarToken
 		if err := anyio.Run(context.Background(), func(ctx context.Context) error {
 			foreign = v1.Set(ctx, "other run")

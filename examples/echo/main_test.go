@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestMain(m *testing.M) {
@@ -51,9 +52,7 @@ func (l *lockedBuffer) String() string {
 func runServer(t *testing.T, cfg config, client func(port int)) string {
 	t.Helper()
 	var log lockedBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := anyio.Run(ctx, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			port, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
 				return serve(ctx, cfg, &log, st.Started)
@@ -66,9 +65,6 @@ func runServer(t *testing.T, cfg config, client func(port int)) string {
 			return nil
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return log.String()
 }
 
@@ -113,12 +109,13 @@ func TestEchoTLS(t *testing.T) {
 }
 
 func TestEchoBadCertificate(t *testing.T) {
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
-		return serve(ctx, config{host: "127.0.0.1", certFile: "/nonexistent", keyFile: "/nonexistent"}, io.Discard, nil)
+	anyiotest.Run(t, func(ctx context.Context) error {
+		err := serve(ctx, config{host: "127.0.0.1", certFile: "/nonexistent", keyFile: "/nonexistent"}, io.Discard, nil)
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("serve with a missing certificate = %v, want an error matching os.ErrNotExist", err)
+		}
+		return nil
 	})
-	if !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("serve with a missing certificate = %v", err)
-	}
 }
 
 func itoa(n int) string { return (&net.TCPAddr{Port: n}).String()[1:] }

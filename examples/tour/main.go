@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/toprocess"
 )
 
 // step is one numbered section of the tour.
@@ -48,10 +49,15 @@ var steps = []step{
 	{"AsCompleted: replies as they come, with a timeout", firstReplies},
 	{"AMap: a crawler, at most two fetches at a time", crawl},
 	{"Files: walk a tree with fileio.Path", walkTree},
+	{"Worker processes: a CPU-bound job with a progress line", processPool},
+	{"A synchronous function calls into the Run through a portal", portalFromSync},
 	{"A pipeline of two child processes, cancelled halfway", processPipeline},
 }
 
 func main() {
+	// In a worker process of toprocess (this program started again), Init
+	// serves calls and exits; here it returns at once.
+	toprocess.Init()
 	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "tour:", err)
 		os.Exit(1)

@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/anyio-go/anyio/toprocess"
 )
 
 func TestMain(m *testing.M) {
+	toprocess.Init() // the tour starts worker processes: this binary again
 	goleak.VerifyTestMain(m)
 }
 
@@ -69,6 +72,11 @@ func TestTour(t *testing.T) {
 		`Rglob("*.go"): internal/db/db.go, internal/db/db_test.go, main.go`,
 		"a walk stopped after 2 paths: nothing to close",
 		"after Close in a cancelled scope, the directory exists: false",
+		"progress: [#       ] 1/8 chunks",
+		"progress: [########] 8/8 chunks",
+		"primes below 400000: 33860, counted in worker processes (at most ",
+		"the synchronous function reported: 3 items, 600 bytes",
+		"Call from the portal's own task: anyio/fromthread: called on the goroutine of a portal's task",
 		`line 1 from the pipeline: "got 1"`,
 		`line 3 from the pipeline: "got 3"`,
 		"enough: cancelling the pipeline halfway",

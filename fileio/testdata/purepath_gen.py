@@ -1,22 +1,35 @@
 #!/usr/bin/env python3
-"""Generates purepath.json: what Python's pathlib.PurePosixPath answers for
-the inputs below. The Go tests of fileio.Path check every row.
+"""Generates the tables of Python's pathlib.PurePosixPath answers that the
+Go tests of fileio.Path check, row by row.
 
-Run it from this directory with the system's python3:
+purepath.json holds the answers of the system's python3 (3.11), made from
+this directory with
 
     python3 purepath_gen.py > purepath.json
 
-The table records the Python version that made it. fileio follows Python
-3.14. Rows for what older Pythons lack (full_match, relative_to with
-walk_up) are written only when the running Python has it. With an older
-Python, purepath_py314.json holds Python 3.14's answers where they differ
-from this table, and the rows this table lacks; the Go test applies it.
+fileio follows Python 3.14. purepath_py314.json holds Python 3.14's answers
+where they differ from purepath.json ("changed", keyed by the JSON of
+[path, method, args]), and the rows of what 3.11 lacks: full_match (3.13)
+and relative_to with walk_up (3.12). The Go test applies it over
+purepath.json. It is made by the same script run by a real CPython 3.14:
+Pyodide, CPython compiled to WebAssembly, from its npm package, run by Node
+through pyodide_run.mjs (any other python3.14 works the same way):
+
+    npm install --prefix /tmp/py314 pyodide@314.0.7
+    node pyodide_run.mjs /tmp/py314/node_modules/pyodide \
+        purepath_gen.py --changes-from purepath.json > purepath_py314.json
+
+Pyodide 314.0.7 is CPython 3.14.2. Regenerate purepath.json first when the
+inputs below change: --changes-from fails when the two disagree on them.
+Each table records the Python version that made it.
 """
 
+import argparse
 import fnmatch
 import json
 import pathlib
 import sys
+import warnings
 
 P = pathlib.PurePosixPath
 
@@ -90,7 +103,24 @@ def s(p):
     return str(p)
 
 
-def main():
+def as_uri(p):
+    # Python 3.14 deprecates PurePath.as_uri (Path.as_uri stays); the
+    # answers are the same.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return p.as_uri()
+
+
+def outcome(row):
+    return {k: row[k] for k in ("result", "error") if k in row}
+
+
+def key(row):
+    return json.dumps([row["path"], row["method"], row["args"]],
+                      ensure_ascii=False)
+
+
+def make_rows():
     rows = []
 
     def add(path, method, args, fn):
@@ -112,7 +142,7 @@ def main():
         add(path, "anchor", [], lambda: p.anchor)
         add(path, "is_absolute", [], lambda: p.is_absolute())
         add(path, "as_posix", [], lambda: p.as_posix())
-        add(path, "as_uri", [], lambda: p.as_uri())
+        add(path, "as_uri", [], lambda: as_uri(p))
         for a in JOIN_ARGS:
             add(path, "joinpath", a, lambda: s(p.joinpath(*a)))
         for a in NAMES:
@@ -146,11 +176,56 @@ def main():
         for y in PATHS[i + 1:i + 4]:
             add(x, "lt", [y], lambda: P(x) < P(y))
             add(y, "lt", [x], lambda: P(y) < P(x))
+    return rows
 
-    out = sys.stdout
-    out.write('{"python": %s, "rows": [\n' % json.dumps(sys.version.split()[0]))
+
+def version():
+    return sys.version.split()[0]
+
+
+def write_table(rows, out):
+    out.write('{"python": %s, "rows": [\n' % json.dumps(version()))
     out.write(",\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     out.write("\n]}\n")
+
+
+def write_changes(rows, base_name, out):
+    """Writes this Python's answers where they differ from the table in
+    base_name, and the rows that table lacks."""
+    with open(base_name, encoding="utf-8") as f:
+        base = json.load(f)
+    old = {key(r): outcome(r) for r in base["rows"]}
+    new = {key(r) for r in rows}
+    missing = [k for k in old if k not in new]
+    if missing:
+        sys.exit("%s has %d rows that this script no longer makes, such as"
+                 " %s: regenerate it first" % (base_name, len(missing),
+                                               missing[0]))
+    changed = [(key(r), outcome(r)) for r in rows
+               if key(r) in old and outcome(r) != old[key(r)]]
+    added = [r for r in rows if key(r) not in old]
+    out.write('{"python": %s,\n"base": %s,\n"changed": {\n' % (
+        json.dumps(version()),
+        json.dumps("%s, made by Python %s" % (base_name, base["python"]))))
+    out.write(",\n".join("%s: %s" % (json.dumps(k, ensure_ascii=False),
+                                       json.dumps(v, ensure_ascii=False))
+                           for k, v in changed))
+    out.write('\n},\n"rows": [\n')
+    out.write(",\n".join(json.dumps(r, ensure_ascii=False) for r in added))
+    out.write("\n]}\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--changes-from", metavar="TABLE",
+                    help="write only the answers that differ from TABLE's,"
+                    " and the rows TABLE lacks")
+    opts = ap.parse_args()
+    rows = make_rows()
+    if opts.changes_from:
+        write_changes(rows, opts.changes_from, sys.stdout)
+    else:
+        write_table(rows, sys.stdout)
 
 
 main()

@@ -5,11 +5,7 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // pipe returns the two ends of an in-memory connection with deadlines.
 func pipe(t *testing.T) (a, b net.Conn) {

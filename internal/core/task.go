@@ -331,6 +331,9 @@ type Run struct {
 	wabN atomic.Int32
 
 	groupsMu sync.Mutex // guards taskExtra.groups and Group.prev/next of the run's tasks
+
+	finished bool     // the root task has returned; guarded by mu
+	atFinish []func() // see AtFinish; guarded by mu
 }
 
 // NewRun makes a Run whose root task runs fn's goroutine, and the root
@@ -347,10 +350,32 @@ func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Cont
 // Root returns the root task.
 func (r *Run) Root() *Task { return r.root }
 
-// Finish records that the root task returned.
+// Finish records that the root task returned, and runs the AtFinish
+// functions.
 func (r *Run) Finish() {
+	r.mu.Lock()
+	fs := r.atFinish
+	r.atFinish, r.finished = nil, true
+	r.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 	r.root.releaseWaits()
 	r.taskExited()
+}
+
+// AtFinish registers f to run once the root task has returned, on its
+// goroutine, in the order of registration: where machinery kept per Run (the
+// worker pools of tothread and toprocess) is shut down. It returns false, and
+// does not keep f, if the Run has finished already.
+func (r *Run) AtFinish(f func()) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return false
+	}
+	r.atFinish = append(r.atFinish, f)
+	return true
 }
 
 func (r *Run) taskStarted() { r.running.Add(1) }

@@ -9,6 +9,10 @@ import (
 	"github.com/anyio-go/anyio/internal/core"
 )
 
+// These tests drive waiters from plain goroutines in a synctest bubble
+// (synctest.Test, not anyiotest.RunVirtual): they need no Run, and this
+// package cannot import anyiotest, which imports it through anyio.
+
 // await runs w.Await in a new goroutine and returns its result, with mu
 // unlocked again.
 func await[T any](w *Waiter[T], mu sync.Locker, q *Queue[T]) <-chan bool {

@@ -215,7 +215,7 @@ func TestReceiveFromBuffer(t *testing.T) {
 }
 
 func TestCancelledReceiveUntilKeepsData(t *testing.T) {
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[[]byte](4)
 		b := buffered.NewReceiveStream(anyio.ObjectToByteReceiveStream(recv))
 		defer b.Close(ctx)
@@ -245,9 +245,6 @@ func TestCancelledReceiveUntilKeepsData(t *testing.T) {
 			return nil
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestAttributesFlowUp(t *testing.T) {

@@ -234,7 +234,7 @@ func TestCancelPipeRead(t *testing.T) {
 	rs, ws := file.NewReadStream(r), file.NewWriteStream(w)
 	defer rs.Close(context.Background())
 	defer ws.Close(context.Background())
-	err = anyio.Run(context.Background(), func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		start := time.Now()
 		scope := anyio.MoveOnAfter(20 * time.Millisecond)
 		scope.Run(ctx, func(ctx context.Context) error {
@@ -257,9 +257,6 @@ func TestCancelPipeRead(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // pipePair returns two byte streams over a pair of pipes, one each way: a

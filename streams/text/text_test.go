@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 	"github.com/anyio-go/anyio/streams/stapled"
 	"github.com/anyio-go/anyio/streams/text"
 )
@@ -93,6 +94,31 @@ func TestReceiveEncodingErrorReplace(t *testing.T) {
 	if got := receiveAll(t, r); strings.Join(got, "") != "\uFFFD\uFFFD\uFFFD" {
 		t.Fatalf("received %q, want three U+FFFD", got)
 	}
+}
+
+// AnyIO's test_receive_encoding_error, as AnyIO runs it: the sending end
+// stays open, and one Receive returns a replacement for each of the three
+// bad bytes at once. None of them can start a valid character (0xe5 and
+// 0xe4 are followed by a byte that is no continuation byte, 0xf6 is never a
+// lead byte), so the decoder has no reason to wait for more input (one that
+// held bytes back would block until anyiotest.Run's timeout).
+// TestReceiveEncodingErrorReplace checks the same input on a stream that
+// has ended and joins what several Receives return.
+func TestReceiveEncodingErrorOpenStream(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		send, recv := anyio.NewMemoryObjectStream[[]byte](1)
+		defer send.Close(ctx)
+		r := newReceive(t, anyio.ObjectToByteReceiveStream(recv), text.Errors(text.Replace))
+		defer r.Close(ctx)
+		if err := send.Send(ctx, []byte("\xe5\xe4\xf6")); err != nil { // "åäö" in Latin-1
+			return err
+		}
+		got, err := r.Receive(ctx)
+		if err != nil || got != "\uFFFD\uFFFD\uFFFD" {
+			t.Fatalf("Receive = %q, %v; want three U+FFFD from one Receive", got, err)
+		}
+		return nil
+	})
 }
 
 func TestSendEncodingErrorReplace(t *testing.T) {
@@ -384,7 +410,7 @@ func TestConnectable(t *testing.T) {
 }
 
 func TestReceiveCancelledKeepsBytes(t *testing.T) {
-	err := anyio.Run(context.Background(), func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		send, recv := anyio.NewMemoryObjectStream[[]byte](4)
 		r := newReceive(t, anyio.ObjectToByteReceiveStream(recv))
 		defer r.Close(ctx)
@@ -414,7 +440,4 @@ func TestReceiveCancelledKeepsBytes(t *testing.T) {
 			return nil
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestStartReturnsStartedValue(t *testing.T) {
 	type point struct{ X, Y int }
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			i, err := anyio.Start(ctx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
 				st.Started(42)
@@ -54,7 +55,7 @@ func TestStartReturnsStartedValue(t *testing.T) {
 // TestStartChildMovesToGroupScope: after Started the child runs in the
 // group's scope, not in the scope of the Start caller.
 func TestStartChildMovesToGroupScope(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var childCtx context.Context
 		var childErr error
 		childDone := make(chan struct{})
@@ -107,7 +108,7 @@ func TestStartChildMovesToGroupScope(t *testing.T) {
 // group (AnyIO's test_start_crash_before_started_call).
 func TestStartErrorBeforeStarted(t *testing.T) {
 	foo := errors.New("foo")
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var siblingCtx context.Context
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			tg.StartSoon(func(ctx context.Context) error {
@@ -220,7 +221,7 @@ func TestStartGoexitBeforeStarted(t *testing.T) {
 // Started cancels the child, and not the group it was started into.
 func TestStartCancelCallerWhileWaiting(t *testing.T) {
 	t.Run("caller's scope", func(t *testing.T) {
-		tgRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			var childErr, startErr error
 			var tgScope *anyio.CancelScope
 			err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -327,6 +328,61 @@ func TestStartCancelCallerWhileWaiting(t *testing.T) {
 	})
 }
 
+// AnyIO's test_start_native_host_cancelled with a native cancellation: the
+// Go counterpart of cancelling the asyncio task that waits in start() is
+// cancelling the plain context it passed to Start. The child, not started
+// yet, is cancelled with it; Start returns that cancellation; the target
+// group goes on unharmed.
+func TestStartNativeHostCancelled(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
+		var started, finished atomic.Bool
+		var startErr, childErr error
+		var tgScope *anyio.CancelScope
+		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tgScope = tg.CancelScope()
+			callerCtx, cancelCaller := context.WithCancel(ctx)
+			defer cancelCaller()
+			tg.StartSoon(func(ctx context.Context) error {
+				if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+					return err
+				}
+				cancelCaller()
+				return nil
+			}, anyio.TaskName("native canceller"))
+			_, startErr = anyio.Start(callerCtx, tg, func(ctx context.Context, st *anyio.TaskStatus[int]) error {
+				started.Store(true)
+				childErr = anyio.Sleep(ctx, time.Hour)
+				if childErr != nil {
+					return childErr
+				}
+				finished.Store(true)
+				st.Started(1)
+				return nil
+			})
+			if ctx.Err() != nil {
+				t.Errorf("the group's body context is cancelled after the Start caller's native cancellation")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("WithTaskGroup: got %v, want nil", err)
+		}
+		if !started.Load() || finished.Load() {
+			t.Errorf("child: started %v finished %v, want started and not finished", started.Load(), finished.Load())
+		}
+		if !errors.Is(childErr, context.Canceled) || !errors.Is(childErr, anyio.ErrCancelled) {
+			t.Errorf("the child's Sleep: got %v, want the caller's native cancellation", childErr)
+		}
+		if !errors.Is(startErr, context.Canceled) || !errors.Is(startErr, anyio.ErrCancelled) {
+			t.Errorf("Start: got %v, want a cancellation matching context.Canceled", startErr)
+		}
+		if tgScope.CancelCalled() {
+			t.Errorf("the target group's scope was cancelled; want only the Start caller's context")
+		}
+		return nil
+	})
+}
+
 // TestStartParentID: before Started the child's parent is the Start caller,
 // after Started it is the group's host (AnyIO's test_start_parent_id).
 func TestStartParentID(t *testing.T) {
@@ -420,7 +476,7 @@ func TestStartPanicAfterStarted(t *testing.T) {
 // TestStartContextValues: a Start child sees the values of the ctx given to
 // Start; a StartSoon child those of the ctx given to WithTaskGroup.
 func TestStartContextValues(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ctx = context.WithValue(ctx, tgCtxKey("tg"), "group value")
 		type seen struct{ tg, start any }
 		var startChild, soonChild seen
@@ -574,7 +630,7 @@ func TestStartCancelAfterError(t *testing.T) {
 // TestStartShieldedChild: a shielded scope in a Start child protects it from
 // the cancellation of its caller (AnyIO's test_cancel_shielding_start).
 func TestStartShieldedChild(t *testing.T) {
-	tgRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		resume := tgNewGate()
 		var shieldedErr, afterErr error
 		outer := anyio.NewCancelScope()

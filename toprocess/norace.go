@@ -1,0 +1,5 @@
+//go:build !race
+
+package toprocess
+
+const raceEnabled = false
