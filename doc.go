@@ -199,10 +199,14 @@
 //     streams/file and streams/tlsstream: the stream wrappers.
 //   - Package anyiotest: test helpers (stream conformance suites, a
 //     certificate authority, free ports).
+//   - Package fileio: files with cancellable reads of pipes and FIFOs,
+//     Path (Python's pathlib, with iterators that stop early), temporary
+//     files and directories removed on Close.
 //   - Packages tothread, fromthread and toprocess: blocking code on worker
 //     goroutines (or locked OS threads), calls back into tasks and blocking
 //     portals for synchronous code, and functions run in worker processes.
+//   - Package anyiotest also runs test bodies: Run and RunVirtual.
 //
-// Async files and paths are not ported yet; docs/FEATURES.md in the
-// repository lists every AnyIO feature with its Go name and state.
+// docs/FEATURES.md in the repository lists every AnyIO feature with its Go
+// name and state.
 package anyio
