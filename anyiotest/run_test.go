@@ -117,8 +117,10 @@ func TestRunTimeoutDumpsTheTasks(t *testing.T) {
 				return nil
 			})
 		}, anyiotest.Timeout(time.Minute))
-		if took := time.Since(start); took != time.Minute {
-			t.Errorf("Run with Timeout(1m) returned after %v of virtual time, want 1m", took)
+		// The leak check after the body may retry a few virtual
+		// microseconds while the task goroutines finish exiting.
+		if took := time.Since(start); took < time.Minute || took > time.Minute+time.Second {
+			t.Errorf("Run with Timeout(1m) returned after %v of virtual time, want 1m (and the leak check's retries)", took)
 		}
 		// The timeout, and then the cancellation it caused.
 		errs := f.failures()
