@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync/atomic"
 	"syscall"
 
@@ -96,6 +97,7 @@ func WrapConn(c net.Conn) SocketStream {
 	}
 	s := &connStream{c: c}
 	s.attrs = connAttributes(c)
+	s.initFDs("TCP")
 	return s
 }
 
@@ -106,7 +108,13 @@ type connStream struct {
 	wbusy    atomic.Bool
 	closed   atomic.Bool
 	eofSent  atomic.Bool
-	rop, wop cancelio.Op
+	rop, wop *cancelio.Op
+	// rfd and wfd are the reads and writes of a socket's descriptor (a
+	// *net.TCPConn, a *net.UnixConn): the task counts as blocked exactly
+	// while it waits for readiness. Other connections go through rop and
+	// wop, and count as running while they block.
+	rfd, wfd cancelio.FD
+	kind     string // "TCP", "UNIX": names the waits
 }
 
 var _ SocketStream = (*connStream)(nil)
@@ -126,7 +134,7 @@ func (s *connStream) Receive(ctx context.Context, p []byte) (int, error) {
 		if ctx.Err() != nil {
 			return 0, core.CancelErr(ctx)
 		}
-		n, err, cancelled := s.rop.Do(ctx, s.c.SetReadDeadline, func() (int, error) { return s.c.Read(p) })
+		n, err, cancelled := s.read(ctx, p)
 		if n > 0 {
 			return n, nil
 		}
@@ -151,7 +159,7 @@ func (s *connStream) Send(ctx context.Context, p []byte) error {
 		if ctx.Err() != nil {
 			return core.CancelErr(ctx)
 		}
-		n, err, cancelled := s.wop.Do(ctx, s.c.SetWriteDeadline, func() (int, error) { return s.c.Write(p) })
+		n, err, cancelled := s.write(ctx, p)
 		p = p[n:]
 		if cancelled {
 			return core.CancelErr(ctx)
@@ -193,6 +201,80 @@ func (s *connStream) Close(ctx context.Context) error {
 }
 
 func (s *connStream) ExtraAttributes() map[any]func() any { return s.attrs }
+
+// initFDs sets up the reads and writes of the stream: through the
+// descriptor's RawConn when the connection is a socket of this process,
+// through its Read and Write otherwise. kind names the socket in waits.
+func (s *connStream) initFDs(kind string) {
+	s.rop, s.wop = s.rfd.Op(), s.wfd.Op()
+	var rc syscall.RawConn
+	switch c := s.c.(type) {
+	case *net.TCPConn:
+		rc, _ = c.SyscallConn()
+	case *net.UnixConn:
+		rc, _ = c.SyscallConn()
+	}
+	if rc == nil {
+		return
+	}
+	s.kind = kind
+	s.rfd.Init(rc, false, s.c.SetReadDeadline, func() string {
+		return waitName(kind+" receive from", kind+" receive on", s.c.RemoteAddr(), s.c.LocalAddr())
+	})
+	s.wfd.Init(rc, true, s.c.SetWriteDeadline, func() string {
+		return waitName(kind+" send to", kind+" send on", s.c.RemoteAddr(), s.c.LocalAddr())
+	})
+}
+
+// waitName names a wait on a socket for DumpTasks: "TCP receive from
+// 127.0.0.1:5000"; a peer without a name (a UNIX client that did not bind)
+// is named by the socket's own address: "UNIX receive on /run/app.sock".
+func waitName(what, onWhat string, remote, local net.Addr) string {
+	if remote != nil && remote.String() != "" {
+		return what + " " + remote.String()
+	}
+	if local != nil && local.String() != "" {
+		return onWhat + " " + local.String()
+	}
+	return onWhat + " an unnamed socket"
+}
+
+// read receives into p once, and reports whether ctx's cancellation
+// interrupted it.
+func (s *connStream) read(ctx context.Context, p []byte) (int, error, bool) {
+	if !s.rfd.Ready() {
+		return s.rop.Do(ctx, s.c.SetReadDeadline, func() (int, error) { return s.c.Read(p) })
+	}
+	n, err, cancelled := s.rfd.Read(ctx, p)
+	if err == nil && n == 0 {
+		return 0, io.EOF, false
+	}
+	return n, s.opError("read", err), cancelled
+}
+
+// write sends p, or its beginning, once.
+func (s *connStream) write(ctx context.Context, p []byte) (int, error, bool) {
+	if !s.wfd.Ready() {
+		return s.wop.Do(ctx, s.c.SetWriteDeadline, func() (int, error) { return s.c.Write(p) })
+	}
+	n, err, cancelled := s.wfd.Write(ctx, p)
+	return n, s.opError("write", err), cancelled
+}
+
+// opError gives a system call's error the form net gives it ("read tcp
+// 127.0.0.1:40000->127.0.0.1:5000: connection reset by peer"); the errors of
+// the RawConn (closed, deadline) have it already.
+func (s *connStream) opError(op string, err error) error {
+	errno, ok := err.(syscall.Errno)
+	if !ok {
+		return err
+	}
+	network := "tcp"
+	if s.kind == "UNIX" {
+		network = "unix"
+	}
+	return &net.OpError{Op: op, Net: network, Source: s.c.LocalAddr(), Addr: s.c.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
+}
 
 func (s *connStream) mapErr(err error) error {
 	switch {

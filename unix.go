@@ -130,6 +130,7 @@ var _ UnixSocketStream = (*unixStream)(nil)
 func newUnixStream(uc *net.UnixConn) *unixStream {
 	cs := &connStream{c: uc}
 	cs.attrs = connAttributes(uc)
+	cs.initFDs("UNIX")
 	return &unixStream{connStream: cs, uc: uc}
 }
 

@@ -39,7 +39,9 @@ type File struct {
 	pollable bool
 	rlock    chan struct{} // held by a read, Seek, Tell, Truncate (room for one)
 	wlock    chan struct{} // held by a write
-	rop, wop cancelio.Op
+	// rfd and wfd read and write a pollable file: the task counts as
+	// blocked exactly while it waits for the file to be ready.
+	rfd, wfd cancelio.FD
 	buf      []byte // read ahead: buf[r:] is not read yet
 	r        int
 	closed   atomic.Bool
@@ -69,12 +71,17 @@ func Wrap(f *os.File) *File {
 	if f == nil {
 		panic("anyio/fileio: Wrap needs an open *os.File, not nil")
 	}
-	return &File{
+	file := &File{
 		f:        f,
 		pollable: f.SetReadDeadline(time.Time{}) == nil,
 		rlock:    make(chan struct{}, 1),
 		wlock:    make(chan struct{}, 1),
 	}
+	if file.pollable {
+		file.rfd.InitFile(f, false, func() string { return "fileio.File.Read of " + f.Name() })
+		file.wfd.InitFile(f, true, func() string { return "fileio.File.Write of " + f.Name() })
+	}
+	return file
 }
 
 // Wrapped returns the *os.File under the File. Reading from it directly
@@ -142,7 +149,7 @@ func (f *File) readRaw(ctx context.Context, p []byte) (int, error) {
 		return n, f.mapErr(err)
 	}
 	for {
-		n, err, cancelled := pollableIO(ctx, &f.rop, readWait, f.f.SetReadDeadline, func() (int, error) { return f.f.Read(p) })
+		n, err, cancelled := f.rfd.ReadFile(ctx, f.f, p)
 		switch {
 		case n > 0:
 			return n, nil
@@ -317,7 +324,7 @@ func (f *File) Write(ctx context.Context, p []byte) (int, error) {
 	written := 0
 	for written < len(p) {
 		rest := p[written:]
-		n, err, cancelled := pollableIO(ctx, &f.wop, writeWait, f.f.SetWriteDeadline, func() (int, error) { return f.f.Write(rest) })
+		n, err, cancelled := f.wfd.WriteFile(ctx, f.f, rest)
 		written += n
 		switch {
 		case cancelled:
@@ -408,8 +415,8 @@ func (f *File) Close(ctx context.Context) error {
 	if errors.Is(err, os.ErrClosed) {
 		err = nil // closed through Wrapped
 	}
-	f.rop.Release()
-	f.wop.Release()
+	f.rfd.Release()
+	f.wfd.Release()
 	if f.onClose != nil {
 		err = errors.Join(err, f.onClose())
 	}

@@ -8,19 +8,16 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/internal/cancelio"
 	"github.com/anyio-go/anyio/internal/core"
 )
 
-// pipeIO runs call, one Read or Write on a pipe of a child, so that it
-// returns soon after ctx is cancelled; info names the wait. It is the one
-// place where a pipe of this package blocks.
-func pipeIO(ctx context.Context, op *cancelio.Op, info *core.WaitInfo, setDeadline func(time.Time) error, call func() (int, error)) (n int, err error, cancelled bool) {
-	return op.Do(ctx, setDeadline, call)
-}
+// A pipe of a child is read and written through a cancelio.FD: a call
+// returns soon after its context is cancelled, and the calling task counts
+// as blocked for anyio.WaitAllTasksBlocked exactly while it waits for the
+// child, in a wait that DumpTasks names after the process.
 
 // pipeReceive is the parent's end of the child's standard output or error.
 type pipeReceive struct {
@@ -29,11 +26,13 @@ type pipeReceive struct {
 	info   core.WaitInfo
 	busy   atomic.Bool
 	closed atomic.Bool
-	op     cancelio.Op
+	fd     cancelio.FD
 }
 
 func newPipeReceive(f *os.File, name string) *pipeReceive {
-	return &pipeReceive{f: f, name: name}
+	s := &pipeReceive{f: f, name: name}
+	s.fd.InitFile(f, false, func() string { return s.info.What })
+	return s
 }
 
 // named names the wait once the child's pid is known.
@@ -59,7 +58,7 @@ func (s *pipeReceive) Receive(ctx context.Context, p []byte) (int, error) {
 		if ctx.Err() != nil {
 			return 0, core.CancelErr(ctx)
 		}
-		n, err, cancelled := pipeIO(ctx, &s.op, &s.info, s.f.SetReadDeadline, func() (int, error) { return s.f.Read(p) })
+		n, err, cancelled := s.fd.ReadFile(ctx, s.f, p)
 		if n > 0 {
 			return n, nil
 		}
@@ -79,7 +78,7 @@ func (s *pipeReceive) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.op.Release()
+	s.fd.Release()
 	return closeFile(s.f)
 }
 
@@ -92,10 +91,14 @@ type pipeSend struct {
 	info   core.WaitInfo
 	busy   atomic.Bool
 	closed atomic.Bool
-	op     cancelio.Op
+	fd     cancelio.FD
 }
 
-func newPipeSend(f *os.File) *pipeSend { return &pipeSend{f: f} }
+func newPipeSend(f *os.File) *pipeSend {
+	s := &pipeSend{f: f}
+	s.fd.InitFile(f, true, func() string { return s.info.What })
+	return s
+}
 
 func (s *pipeSend) named(p *Process) {
 	s.info = core.WaitInfo{What: fmt.Sprintf("Process.Stdin().Send (pid %d, %s)", p.pid, p.name), Obj: p}
@@ -116,7 +119,7 @@ func (s *pipeSend) Send(ctx context.Context, p []byte) error {
 		if ctx.Err() != nil {
 			return core.CancelErr(ctx)
 		}
-		n, err, cancelled := pipeIO(ctx, &s.op, &s.info, s.f.SetWriteDeadline, func() (int, error) { return s.f.Write(p) })
+		n, err, cancelled := s.fd.WriteFile(ctx, s.f, p)
 		p = p[n:]
 		if cancelled {
 			return core.CancelErr(ctx)
@@ -135,7 +138,7 @@ func (s *pipeSend) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.op.Release()
+	s.fd.Release()
 	return closeFile(s.f)
 }
 

@@ -239,6 +239,26 @@ func (t *Task) ParkDone(done <-chan struct{}, w *WaitInfo) {
 	t.Park(w)
 }
 
+// ParkIO is ParkDone for a wait on a descriptor's readiness, which another
+// goroutine sharing the task (a net.Conn made by AsConn, used by a server's
+// goroutines) may do at the same time: it parks the task only if it
+// counts as running, and reports whether it did. Only a true result is
+// followed by Unpark. A nil task returns false.
+func (t *Task) ParkIO(done <-chan struct{}, w *WaitInfo) bool {
+	if t == nil {
+		return false
+	}
+	v := t.word.Load()
+	if v&stateMask != taskRunning || !t.word.CompareAndSwap(v, v|taskParked) {
+		return false
+	}
+	wr := t.waitRecord()
+	wr.info.Store(w)
+	wr.done.Store(done)
+	t.Run().blocked()
+	return true
+}
+
 var noDone <-chan struct{}
 
 // wokenByContext reports whether the task waits (or waited until a moment

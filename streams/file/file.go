@@ -42,12 +42,19 @@ type base struct {
 	pollable bool // the file has deadlines: its calls can be interrupted
 	busy     atomic.Bool
 	closed   atomic.Bool
-	op       cancelio.Op
+	fd       cancelio.FD // the reads or the writes of a pollable file
 	attrs    map[any]func() any
 }
 
-func (b *base) init(f *os.File, setDeadline func(time.Time) error) {
+func (b *base) init(f *os.File, write bool, setDeadline func(time.Time) error) {
 	b.f, b.pollable = f, setDeadline(time.Time{}) == nil
+	if b.pollable {
+		what := "file.ReadStream.Receive of "
+		if write {
+			what = "file.WriteStream.Send of "
+		}
+		b.fd.InitFile(f, write, func() string { return what + f.Name() })
+	}
 	b.attrs = map[any]func() any{
 		Attribute.File: func() any { return f },
 		Attribute.Path: func() any { return f.Name() },
@@ -76,13 +83,22 @@ func (b *base) enter(ctx context.Context, action string) error {
 	return nil
 }
 
-// do runs call, interruptibly when the file is pollable.
-func (b *base) do(ctx context.Context, setDeadline func(time.Time) error, call func() (int, error)) (int, error, bool) {
+// read reads into p, interruptibly when the file is pollable.
+func (b *base) read(ctx context.Context, p []byte) (int, error, bool) {
 	if !b.pollable {
-		n, err := call()
+		n, err := b.f.Read(p)
 		return n, err, false
 	}
-	return b.op.Do(ctx, setDeadline, call)
+	return b.fd.ReadFile(ctx, b.f, p)
+}
+
+// write writes p, interruptibly when the file is pollable.
+func (b *base) write(ctx context.Context, p []byte) (int, error, bool) {
+	if !b.pollable {
+		n, err := b.f.Write(p)
+		return n, err, false
+	}
+	return b.fd.WriteFile(ctx, b.f, p)
 }
 
 func (b *base) mapErr(err error) error {
@@ -101,7 +117,7 @@ func (b *base) Close(ctx context.Context) error {
 	if b.closed.Swap(true) {
 		return nil
 	}
-	defer b.op.Release()
+	defer b.fd.Release()
 	if err := b.f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return err
 	}
@@ -122,7 +138,7 @@ var _ anyio.ByteReceiveStream = (*ReadStream)(nil)
 // reading. The stream owns f: closing the stream closes it.
 func NewReadStream(f *os.File) *ReadStream {
 	s := &ReadStream{}
-	s.init(f, f.SetReadDeadline)
+	s.init(f, false, f.SetReadDeadline)
 	return s
 }
 
@@ -154,7 +170,7 @@ func (s *ReadStream) Receive(ctx context.Context, p []byte) (int, error) {
 	}
 	defer s.busy.Store(false)
 	for {
-		n, err, cancelled := s.do(ctx, s.f.SetReadDeadline, func() (int, error) { return s.f.Read(p) })
+		n, err, cancelled := s.read(ctx, p)
 		switch {
 		case n > 0:
 			return n, nil
@@ -197,7 +213,7 @@ var _ anyio.ByteSendStream = (*WriteStream)(nil)
 // writing. The stream owns f: closing the stream closes it.
 func NewWriteStream(f *os.File) *WriteStream {
 	s := &WriteStream{}
-	s.init(f, f.SetWriteDeadline)
+	s.init(f, true, f.SetWriteDeadline)
 	return s
 }
 
@@ -231,7 +247,7 @@ func (s *WriteStream) Send(ctx context.Context, p []byte) error {
 	}
 	defer s.busy.Store(false)
 	for len(p) > 0 {
-		n, err, cancelled := s.do(ctx, s.f.SetWriteDeadline, func() (int, error) { return s.f.Write(p) })
+		n, err, cancelled := s.write(ctx, p)
 		p = p[n:]
 		if cancelled {
 			return core.CancelErr(ctx)
