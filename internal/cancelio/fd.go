@@ -30,7 +30,7 @@ type FD struct {
 	rc    syscall.RawConn
 	write bool
 	setDL func(time.Time) error
-	run   func() (int, error)  // f.runRaw, made once
+	run   func() (int, error)   // f.runRaw, made once
 	cb    func(fd uintptr) bool // f.callback, made once
 	desc  func() string
 	info  atomic.Pointer[core.WaitInfo]
