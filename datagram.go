@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"sync/atomic"
 	"syscall"
 
@@ -19,45 +20,157 @@ const maxDatagram = 65536
 // and one sender at a time, cancellation through the socket's deadlines,
 // closing that wakes blocked calls.
 type dgram struct {
-	pc       net.PacketConn
-	rbusy    atomic.Bool
-	wbusy    atomic.Bool
-	closed   atomic.Bool
-	rop, wop cancelio.Op
+	pc     net.PacketConn
+	rbusy  atomic.Bool
+	wbusy  atomic.Bool
+	closed atomic.Bool
+	// rfd and wfd are the receives and sends of the socket's descriptor:
+	// the task counts as blocked exactly while it waits for readiness.
+	// Without a descriptor (a net.PacketConn made outside this package),
+	// calls go through rop and wop and count as running while they block.
+	rfd, wfd cancelio.FD
+	rop, wop *cancelio.Op
+	network  string // "udp" or "unixgram", for the errors of system calls
 	buf      []byte // receive buffer, used under rbusy
 	attrs    map[any]func() any
 }
 
-// receive runs read, which fills p with one datagram, and returns a copy of
-// the datagram.
-func (d *dgram) receive(ctx context.Context, read func(p []byte) (int, error)) ([]byte, error) {
+// initFDs sets up the receives and sends of d once d.pc is set; kind names
+// the socket in waits ("UDP", "UNIX datagram").
+func (d *dgram) initFDs(kind string) {
+	d.rop, d.wop = d.rfd.Op(), d.wfd.Op()
+	var rc syscall.RawConn
+	switch c := d.pc.(type) {
+	case *net.UDPConn:
+		rc, _ = c.SyscallConn()
+		d.network = "udp"
+	case *net.UnixConn:
+		rc, _ = c.SyscallConn()
+		d.network = "unixgram"
+	}
+	if rc == nil {
+		return
+	}
+	var remote net.Addr
+	if c, ok := d.pc.(net.Conn); ok {
+		remote = c.RemoteAddr()
+	}
+	local := d.pc.LocalAddr()
+	d.rfd.Init(rc, false, d.pc.SetReadDeadline, func() string {
+		return waitName(kind+" receive from", kind+" receive on", remote, local)
+	})
+	d.wfd.Init(rc, true, d.pc.SetWriteDeadline, func() string {
+		return waitName(kind+" send to", kind+" send on", remote, local)
+	})
+}
+
+// receiveRaw receives one datagram into d.buf through the descriptor, with
+// recvfrom(2) when from is wanted (an unconnected socket), read(2)
+// otherwise.
+func (d *dgram) receiveRaw(ctx context.Context, wantFrom bool) (n int, from syscall.Sockaddr, err error, cancelled bool) {
+	if !wantFrom {
+		n, err, cancelled = d.rfd.Read(ctx, d.buf)
+		return n, nil, d.opError("read", err, nil), cancelled
+	}
+	werr, cancelled := d.rfd.Wait(ctx, func(fd uintptr) bool {
+		for {
+			n, from, err = cancelio.Recvfrom(fd, d.buf)
+			switch err {
+			case syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	})
+	if werr != nil {
+		return 0, nil, werr, cancelled
+	}
+	return max(n, 0), from, d.opError("read", err, nil), cancelled
+}
+
+// sendRaw sends one datagram through the descriptor, with sendto(2) when
+// to is not nil, write(2) otherwise.
+func (d *dgram) sendRaw(ctx context.Context, p []byte, to syscall.Sockaddr, toAddr net.Addr) (n int, err error, cancelled bool) {
+	if to == nil {
+		n, err, cancelled = d.wfd.Write(ctx, p)
+		return n, d.opError("write", err, nil), cancelled
+	}
+	werr, cancelled := d.wfd.Wait(ctx, func(fd uintptr) bool {
+		for {
+			err = cancelio.Sendto(fd, p, to)
+			switch err {
+			case syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	})
+	if werr != nil {
+		return 0, werr, cancelled
+	}
+	if err != nil {
+		return 0, d.opError("write", err, toAddr), cancelled
+	}
+	return len(p), nil, cancelled
+}
+
+// opError gives a system call's error the form net gives it ("write udp
+// 127.0.0.1:40000->127.0.0.1:5000: message too long").
+func (d *dgram) opError(op string, err error, to net.Addr) error {
+	errno, ok := err.(syscall.Errno)
+	if !ok {
+		return err
+	}
+	if to == nil {
+		if c, ok := d.pc.(net.Conn); ok {
+			to = c.RemoteAddr()
+		}
+	}
+	return &net.OpError{Op: op, Net: d.network, Source: d.pc.LocalAddr(), Addr: to, Err: os.NewSyscallError(op, errno)}
+}
+
+// receive receives one datagram and returns a copy of it: through the
+// descriptor when the socket has one (from is then the sender's address when
+// wantFrom is set), through read, which fills p with one datagram,
+// otherwise.
+func (d *dgram) receive(ctx context.Context, read func(p []byte) (int, error), wantFrom bool) (data []byte, from syscall.Sockaddr, err error) {
 	if d.closed.Load() {
-		return nil, ErrClosedResource
+		return nil, nil, ErrClosedResource
 	}
 	if !d.rbusy.CompareAndSwap(false, true) {
-		return nil, &BusyResourceError{Action: "reading from"}
+		return nil, nil, &BusyResourceError{Action: "reading from"}
 	}
 	defer d.rbusy.Store(false)
 	if ctx.Err() != nil {
-		return nil, core.CancelErr(ctx)
+		return nil, nil, core.CancelErr(ctx)
 	}
 	if d.buf == nil {
 		d.buf = make([]byte, maxDatagram)
 	}
-	n, err, cancelled := d.rop.Do(ctx, d.pc.SetReadDeadline, func() (int, error) { return read(d.buf) })
+	var (
+		n         int
+		cancelled bool
+	)
+	if d.rfd.Ready() {
+		n, from, err, cancelled = d.receiveRaw(ctx, wantFrom)
+	} else {
+		n, err, cancelled = d.rop.Do(ctx, d.pc.SetReadDeadline, func() (int, error) { return read(d.buf) })
+	}
 	if cancelled {
-		return nil, core.CancelErr(ctx)
+		return nil, nil, core.CancelErr(ctx)
 	}
 	if err != nil {
-		return nil, d.mapErr(err)
+		return nil, nil, d.mapErr(err)
 	}
 	out := make([]byte, n)
 	copy(out, d.buf[:n])
-	return out, nil
+	return out, from, nil
 }
 
-// send runs write, which sends one datagram.
-func (d *dgram) send(ctx context.Context, write func() (int, error)) error {
+// send sends one datagram, p: through the descriptor when the socket has
+// one (with sendto(2) to the address to when it is not nil; toAddr is the
+// same address for errors), through write otherwise.
+func (d *dgram) send(ctx context.Context, write func() (int, error), p []byte, to syscall.Sockaddr, toAddr net.Addr) error {
 	if d.closed.Load() {
 		return ErrClosedResource
 	}
@@ -68,7 +181,19 @@ func (d *dgram) send(ctx context.Context, write func() (int, error)) error {
 	if ctx.Err() != nil {
 		return core.CancelErr(ctx)
 	}
-	_, err, cancelled := d.wop.Do(ctx, d.pc.SetWriteDeadline, write)
+	var (
+		n         int
+		err       error
+		cancelled bool
+	)
+	if d.wfd.Ready() {
+		n, err, cancelled = d.sendRaw(ctx, p, to, toAddr)
+		if err == nil && !cancelled && n < len(p) {
+			err = errors.New("anyio: short datagram write")
+		}
+	} else {
+		_, err, cancelled = d.wop.Do(ctx, d.pc.SetWriteDeadline, write)
+	}
 	if cancelled {
 		return core.CancelErr(ctx)
 	}

@@ -139,6 +139,7 @@ func CreateConnectedUDPSocket(ctx context.Context, host string, port int, opts .
 	s := &connectedDgram{conn: uc}
 	s.pc = uc
 	s.attrs = socketAttributes(uc.LocalAddr(), remoteAddr(uc), uc)
+	s.initFDs("UDP")
 	return s, nil
 }
 
@@ -169,6 +170,11 @@ func WrapPacketConn(c net.PacketConn) UDPSocket {
 	s.uc, _ = c.(*net.UDPConn)
 	s.attrs = socketAttributes(c.LocalAddr(), nil, c)
 	s.family = ExtraOr(s, SocketAttribute.Family, AFUnspec)
+	if s.family == AFInet || s.family == AFInet6 {
+		s.initFDs("UDP")
+	} else {
+		s.rop, s.wop = s.rfd.Op(), s.wfd.Op()
+	}
 	return s
 }
 
@@ -182,7 +188,7 @@ var _ UDPSocket = (*udpSocket)(nil)
 
 func (s *udpSocket) Receive(ctx context.Context) (UDPPacket, error) {
 	var from netip.AddrPort
-	data, err := s.receive(ctx, func(p []byte) (int, error) {
+	data, sa, err := s.receive(ctx, func(p []byte) (int, error) {
 		if s.uc != nil {
 			n, a, err := s.uc.ReadFromUDPAddrPort(p)
 			from = a
@@ -193,9 +199,12 @@ func (s *udpSocket) Receive(ctx context.Context) (UDPPacket, error) {
 			from = ua.AddrPort()
 		}
 		return n, err
-	})
+	}, true)
 	if err != nil {
 		return UDPPacket{}, err
+	}
+	if sa != nil {
+		from = sockaddrAddrPort(sa)
 	}
 	if from.Addr().Is4In6() {
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
@@ -207,12 +216,19 @@ func (s *udpSocket) Send(ctx context.Context, packet UDPPacket) error {
 	if !packet.Addr.IsValid() {
 		return fmt.Errorf("anyio: UDPSocket.Send: invalid destination address %v", packet.Addr)
 	}
+	var to syscall.Sockaddr
+	if s.wfd.Ready() {
+		var err error
+		if to, err = udpSockaddr(s.family, packet.Addr); err != nil {
+			return &net.OpError{Op: "write", Net: "udp", Source: s.pc.LocalAddr(), Addr: net.UDPAddrFromAddrPort(packet.Addr), Err: err}
+		}
+	}
 	return s.send(ctx, func() (int, error) {
 		if s.uc != nil {
 			return s.uc.WriteToUDPAddrPort(packet.Data, packet.Addr)
 		}
 		return s.pc.WriteTo(packet.Data, net.UDPAddrFromAddrPort(packet.Addr))
-	})
+	}, packet.Data, to, net.UDPAddrFromAddrPort(packet.Addr))
 }
 
 func (s *udpSocket) SendTo(ctx context.Context, data []byte, host string, port int) error {
@@ -245,7 +261,8 @@ var (
 )
 
 func (s *connectedDgram) Receive(ctx context.Context) ([]byte, error) {
-	return s.receive(ctx, s.conn.Read)
+	data, _, err := s.receive(ctx, s.conn.Read, false)
+	return data, err
 }
 
 func (s *connectedDgram) Send(ctx context.Context, data []byte) error {
@@ -255,5 +272,5 @@ func (s *connectedDgram) Send(ctx context.Context, data []byte) error {
 			err = errors.New("anyio: short datagram write")
 		}
 		return n, err
-	})
+	}, data, nil, nil)
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/anyio-go/anyio/internal/cancelio"
+	"io"
 	"io/fs"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/anyio-go/anyio/internal/core"
 )
@@ -156,10 +159,7 @@ func (s *unixStream) SendFDs(ctx context.Context, msg []byte, fds []int) error {
 		if ctx.Err() != nil {
 			return core.CancelErr(ctx)
 		}
-		n, err, cancelled := s.wop.Do(ctx, s.uc.SetWriteDeadline, func() (int, error) {
-			n, _, err := s.uc.WriteMsgUnix(msg, oob, nil)
-			return max(n, 0), err
-		})
+		n, err, cancelled := s.sendMsg(ctx, msg, oob)
 		if n > 0 {
 			oob = nil // the descriptors went with the first bytes
 		}
@@ -193,15 +193,7 @@ func (s *unixStream) ReceiveFDs(ctx context.Context, msglen, maxfds int) ([]byte
 	}
 	buf := make([]byte, msglen)
 	oob := make([]byte, rightsSpace(maxfds))
-	var oobn, flags int
-	n, err, cancelled := s.rop.Do(ctx, s.uc.SetReadDeadline, func() (int, error) {
-		var (
-			n   int
-			err error
-		)
-		n, oobn, flags, _, err = s.uc.ReadMsgUnix(buf, oob)
-		return max(n, 0), err
-	})
+	n, oobn, flags, err, cancelled := s.receiveMsg(ctx, buf, oob)
 	oobn = max(oobn, 0)
 	fds, perr := parseRights(oob[:oobn])
 	switch {
@@ -223,4 +215,63 @@ func (s *unixStream) ReceiveFDs(ctx context.Context, msglen, maxfds int) ([]byte
 		files[i] = os.NewFile(uintptr(fd), fmt.Sprintf("fd %d received over %v", fd, s.uc.LocalAddr()))
 	}
 	return buf[:n], files, nil
+}
+
+// sendMsg sends msg, or its beginning, with the control message oob, once:
+// with sendmsg(2) through the descriptor, so that the task counts as blocked
+// exactly while the socket's buffer is full.
+func (s *unixStream) sendMsg(ctx context.Context, msg, oob []byte) (n int, err error, cancelled bool) {
+	if !s.wfd.Ready() {
+		return s.wop.Do(ctx, s.uc.SetWriteDeadline, func() (int, error) {
+			n, _, err := s.uc.WriteMsgUnix(msg, oob, nil)
+			return max(n, 0), err
+		})
+	}
+	werr, cancelled := s.wfd.Wait(ctx, func(fd uintptr) bool {
+		for {
+			n, err = cancelio.Sendmsg(fd, msg, oob)
+			switch err {
+			case syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	})
+	if werr != nil {
+		return 0, werr, cancelled
+	}
+	return max(n, 0), s.opError("write", err), cancelled
+}
+
+// receiveMsg receives into buf and oob once, with recvmsg(2) through the
+// descriptor; received descriptors are close-on-exec.
+func (s *unixStream) receiveMsg(ctx context.Context, buf, oob []byte) (n, oobn, flags int, err error, cancelled bool) {
+	if !s.rfd.Ready() {
+		n, err, cancelled = s.rop.Do(ctx, s.uc.SetReadDeadline, func() (int, error) {
+			var (
+				n   int
+				err error
+			)
+			n, oobn, flags, _, err = s.uc.ReadMsgUnix(buf, oob)
+			return max(n, 0), err
+		})
+		return n, max(oobn, 0), flags, err, cancelled
+	}
+	werr, cancelled := s.rfd.Wait(ctx, func(fd uintptr) bool {
+		for {
+			n, oobn, flags, err = cancelio.Recvmsg(fd, buf, oob)
+			switch err {
+			case syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	})
+	if werr != nil {
+		return 0, 0, 0, werr, cancelled
+	}
+	if err == nil && n == 0 && oobn <= 0 && len(buf) > 0 {
+		err = io.EOF
+	}
+	return max(n, 0), max(oobn, 0), flags, s.opError("read", err), cancelled
 }

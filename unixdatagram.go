@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/anyio-go/anyio/internal/core"
 )
@@ -51,6 +52,7 @@ func CreateUnixDatagramSocket(ctx context.Context, opts ...UnixDatagramSocketOpt
 	s := &unixDgram{uc: uc}
 	s.pc = uc
 	s.attrs = socketAttributes(uc.LocalAddr(), nil, uc)
+	s.initFDs("UNIX datagram")
 	return s, nil
 }
 
@@ -74,6 +76,7 @@ func CreateConnectedUnixDatagramSocket(ctx context.Context, path string, opts ..
 	s := &connectedDgram{conn: uc}
 	s.pc = uc
 	s.attrs = socketAttributes(uc.LocalAddr(), remoteAddr(uc), uc)
+	s.initFDs("UNIX datagram")
 	return s, nil
 }
 
@@ -123,13 +126,16 @@ var _ UnixDatagramSocket = (*unixDgram)(nil)
 
 func (s *unixDgram) Receive(ctx context.Context) (UnixDatagramPacket, error) {
 	var from string
-	data, err := s.receive(ctx, func(p []byte) (int, error) {
+	data, sa, err := s.receive(ctx, func(p []byte) (int, error) {
 		n, a, err := s.uc.ReadFromUnix(p)
 		if a != nil {
 			from = a.Name
 		}
 		return n, err
-	})
+	}, true)
+	if su, ok := sa.(*syscall.SockaddrUnix); ok {
+		from = su.Name
+	}
 	if err != nil {
 		return UnixDatagramPacket{}, err
 	}
@@ -141,7 +147,7 @@ func (s *unixDgram) Send(ctx context.Context, packet UnixDatagramPacket) error {
 		return fmt.Errorf("anyio: UnixDatagramSocket.Send: empty destination path")
 	}
 	to := &net.UnixAddr{Name: packet.Addr, Net: "unixgram"}
-	return s.send(ctx, func() (int, error) { return s.uc.WriteToUnix(packet.Data, to) })
+	return s.send(ctx, func() (int, error) { return s.uc.WriteToUnix(packet.Data, to) }, packet.Data, &syscall.SockaddrUnix{Name: packet.Addr}, to)
 }
 
 func (s *unixDgram) SendTo(ctx context.Context, data []byte, path string) error {

@@ -51,7 +51,13 @@ type FD struct {
 // sets the deadline of that direction; describe names the wait for
 // DumpTasks ("TCP receive from 127.0.0.1:5000"); it is called once, the
 // first time a call has to wait.
+//
+// Where the system has no such I/O (outside Unix systems), Init does
+// nothing and Ready reports false.
 func (f *FD) Init(rc syscall.RawConn, write bool, setDeadline func(time.Time) error, describe func() string) {
+	if !rawIO {
+		return
+	}
 	f.rc, f.write, f.setDL, f.desc = rc, write, setDeadline, describe
 	f.run = f.runRaw
 	f.cb = f.callback
@@ -109,10 +115,8 @@ func (f *FD) Write(ctx context.Context, p []byte) (n int, err error, cancelled b
 
 func (f *FD) readAttempt(fd uintptr) bool {
 	for {
-		n, err := syscall.Read(int(fd), f.buf)
+		n, err := sysRead(fd, f.buf)
 		switch err {
-		case syscall.EINTR:
-			continue
 		case syscall.EAGAIN:
 			return false
 		case nil:
@@ -126,10 +130,8 @@ func (f *FD) readAttempt(fd uintptr) bool {
 
 func (f *FD) writeAttempt(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), f.buf)
+		n, err := sysWrite(fd, f.buf)
 		switch err {
-		case syscall.EINTR:
-			continue
 		case syscall.EAGAIN:
 			return false
 		case nil:

@@ -1,0 +1,5 @@
+package cancelio
+
+import "syscall"
+
+const recvmsgFlags = syscall.MSG_CMSG_CLOEXEC

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package cancelio
+
+const recvmsgFlags = 0
