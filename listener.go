@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/anyio-go/anyio/internal/cancelio"
@@ -52,13 +53,34 @@ func WrapListener(l net.Listener) SocketListener {
 	sl := &socketListener{l: l}
 	sl.dl, _ = l.(interface{ SetDeadline(time.Time) error })
 	sl.attrs = socketAttributes(l.Addr(), nil, l)
+	sl.op = &sl.opv
+	// A listener's RawConn has no Read (the runtime's listeners only
+	// offer Control): Accept asks poll(2) whether a connection is pending,
+	// and counts as blocked for the whole Accept when none is.
+	var rc syscall.RawConn
+	kind := "TCP"
+	switch l := l.(type) {
+	case *net.TCPListener:
+		rc, _ = l.SyscallConn()
+	case *net.UnixListener:
+		rc, _ = l.SyscallConn()
+		kind = "UNIX"
+	}
+	if rc != nil && sl.dl != nil {
+		rc.Control(func(fd uintptr) { sl.fd, sl.hasFD = fd, true })
+		sl.info = &core.WaitInfo{What: kind + " accept on " + l.Addr().String()}
+	}
 	return sl
 }
 
 type socketListener struct {
 	l      net.Listener
 	dl     interface{ SetDeadline(time.Time) error }
-	op     cancelio.Op
+	opv    cancelio.Op
+	op     *cancelio.Op
+	fd     uintptr        // the listener's descriptor, when hasFD
+	hasFD  bool           // Accept probes fd for a pending connection
+	info   *core.WaitInfo // names a blocked Accept for DumpTasks
 	busy   atomic.Bool
 	closed atomic.Bool
 	attrs  map[any]func() any
@@ -94,11 +116,22 @@ func (l *socketListener) Accept(ctx context.Context) (SocketStream, error) {
 	)
 	if l.dl != nil {
 		var cancelled bool
+		// Without a pending connection the task counts as blocked until
+		// Accept returns (one poll(2) per Accept tells).
+		var t *core.Task
+		if l.hasFD && !pollNow(l.fd, false) {
+			if t = core.TaskOf(ctx); !t.ParkIO(ctx.Done(), l.info) {
+				t = nil
+			}
+		}
 		_, err, cancelled = l.op.Do(ctx, l.dl.SetDeadline, func() (int, error) {
 			var aerr error
 			c, aerr = l.l.Accept()
 			return 0, aerr
 		})
+		if t != nil {
+			t.Unpark()
+		}
 		if cancelled {
 			return nil, core.CancelErr(ctx)
 		}
@@ -109,12 +142,16 @@ func (l *socketListener) Accept(ctx context.Context) (SocketStream, error) {
 		}
 	}
 	if err != nil {
-		if l.closed.Load() || errors.Is(err, net.ErrClosed) {
-			return nil, ErrClosedResource
-		}
-		return nil, fmt.Errorf("anyio: accept: %w", err)
+		return nil, l.acceptErr(err)
 	}
 	return wrapAccepted(c), nil
+}
+
+func (l *socketListener) acceptErr(err error) error {
+	if l.closed.Load() || errors.Is(err, net.ErrClosed) {
+		return ErrClosedResource
+	}
+	return fmt.Errorf("anyio: accept: %w", err)
 }
 
 // acceptAsync accepts through the helper goroutine.

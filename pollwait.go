@@ -120,13 +120,17 @@ func waitPoll(ctx context.Context, c PollableConn, write bool) error {
 	if write {
 		setDeadline, wait = c.SetWriteDeadline, rc.Write
 	}
-	var op cancelio.Op
-	defer op.Release()
-	_, err, cancelled := op.Do(ctx, setDeadline, func() (int, error) {
-		return 0, wait(func(fd uintptr) bool {
-			return w.closing.Load() || pollNow(fd, write)
-		})
-	})
+	ready := func(fd uintptr) bool { return w.closing.Load() || pollNow(fd, write) }
+	var iofd cancelio.FD
+	defer iofd.Release()
+	iofd.Init(rc, write, setDeadline, func() string { return pollWaitName(c, write) })
+	var cancelled bool
+	if iofd.Ready() {
+		// The task counts as blocked while the runtime waits.
+		err, cancelled = iofd.Wait(ctx, ready)
+	} else {
+		_, err, cancelled = iofd.Op().Do(ctx, setDeadline, func() (int, error) { return 0, wait(ready) })
+	}
 	switch {
 	case w.closing.Load():
 		return ErrClosedResource
@@ -145,4 +149,25 @@ func closedOr(err error) error {
 		return ErrClosedResource
 	}
 	return err
+}
+
+// pollWaitName names a wait of WaitReadable or WaitWritable for DumpTasks:
+// "WaitReadable on TCP 127.0.0.1:40000->127.0.0.1:5000".
+func pollWaitName(c PollableConn, write bool) string {
+	what := "WaitReadable on "
+	if write {
+		what = "WaitWritable on "
+	}
+	switch c := c.(type) {
+	case net.Conn:
+		if r := c.RemoteAddr(); r != nil && r.String() != "" {
+			return what + c.LocalAddr().Network() + " " + c.LocalAddr().String() + "->" + r.String()
+		}
+		return what + c.LocalAddr().Network() + " " + c.LocalAddr().String()
+	case net.Listener:
+		return what + c.Addr().Network() + " " + c.Addr().String()
+	case *os.File:
+		return what + c.Name()
+	}
+	return what + "a descriptor"
 }
