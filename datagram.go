@@ -73,14 +73,12 @@ func (d *dgram) receiveRaw(ctx context.Context, wantFrom bool) (n int, from sysc
 		return n, nil, d.opError("read", err, nil), cancelled
 	}
 	werr, cancelled := d.rfd.Wait(ctx, func(fd uintptr) bool {
-		for {
-			n, from, err = cancelio.Recvfrom(fd, d.buf)
-			switch err {
-			case syscall.EAGAIN:
-				return false
-			}
-			return true
+		n, from, err = cancelio.Recvfrom(fd, d.buf)
+		switch err {
+		case syscall.EAGAIN:
+			return false
 		}
+		return true
 	})
 	if werr != nil {
 		return 0, nil, werr, cancelled
@@ -96,14 +94,12 @@ func (d *dgram) sendRaw(ctx context.Context, p []byte, to syscall.Sockaddr, toAd
 		return n, d.opError("write", err, nil), cancelled
 	}
 	werr, cancelled := d.wfd.Wait(ctx, func(fd uintptr) bool {
-		for {
-			err = cancelio.Sendto(fd, p, to)
-			switch err {
-			case syscall.EAGAIN:
-				return false
-			}
-			return true
+		err = cancelio.Sendto(fd, p, to)
+		switch err {
+		case syscall.EAGAIN:
+			return false
 		}
+		return true
 	})
 	if werr != nil {
 		return 0, werr, cancelled

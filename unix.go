@@ -228,14 +228,12 @@ func (s *unixStream) sendMsg(ctx context.Context, msg, oob []byte) (n int, err e
 		})
 	}
 	werr, cancelled := s.wfd.Wait(ctx, func(fd uintptr) bool {
-		for {
-			n, err = cancelio.Sendmsg(fd, msg, oob)
-			switch err {
-			case syscall.EAGAIN:
-				return false
-			}
-			return true
+		n, err = cancelio.Sendmsg(fd, msg, oob)
+		switch err {
+		case syscall.EAGAIN:
+			return false
 		}
+		return true
 	})
 	if werr != nil {
 		return 0, werr, cancelled
@@ -258,14 +256,12 @@ func (s *unixStream) receiveMsg(ctx context.Context, buf, oob []byte) (n, oobn, 
 		return n, max(oobn, 0), flags, err, cancelled
 	}
 	werr, cancelled := s.rfd.Wait(ctx, func(fd uintptr) bool {
-		for {
-			n, oobn, flags, err = cancelio.Recvmsg(fd, buf, oob)
-			switch err {
-			case syscall.EAGAIN:
-				return false
-			}
-			return true
+		n, oobn, flags, err = cancelio.Recvmsg(fd, buf, oob)
+		switch err {
+		case syscall.EAGAIN:
+			return false
 		}
+		return true
 	})
 	if werr != nil {
 		return 0, 0, 0, werr, cancelled

@@ -114,33 +114,29 @@ func (f *FD) Write(ctx context.Context, p []byte) (n int, err error, cancelled b
 }
 
 func (f *FD) readAttempt(fd uintptr) bool {
-	for {
-		n, err := sysRead(fd, f.buf)
-		switch err {
-		case syscall.EAGAIN:
-			return false
-		case nil:
-			f.n = n
-		default:
-			f.err = err
-		}
-		return true
+	n, err := sysRead(fd, f.buf)
+	switch err {
+	case syscall.EAGAIN:
+		return false
+	case nil:
+		f.n = n
+	default:
+		f.err = err
 	}
+	return true
 }
 
 func (f *FD) writeAttempt(fd uintptr) bool {
-	for {
-		n, err := sysWrite(fd, f.buf)
-		switch err {
-		case syscall.EAGAIN:
-			return false
-		case nil:
-			f.n = n
-		default:
-			f.err = err
-		}
-		return true
+	n, err := sysWrite(fd, f.buf)
+	switch err {
+	case syscall.EAGAIN:
+		return false
+	case nil:
+		f.n = n
+	default:
+		f.err = err
 	}
+	return true
 }
 
 func (f *FD) runRaw() (int, error) {
