@@ -60,7 +60,7 @@ func TestPortConnectTCPLocalhost(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer l.Close()
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, peer, err := skConnectTCP(ctx, l, "localhost")
 				if err != nil {
 					return err
@@ -85,7 +85,7 @@ func TestPortConnectTCPRefusedEveryAddress(t *testing.T) {
 		t.Skip("localhost does not resolve to both 127.0.0.1 and ::1 here (or ::1 cannot be bound)")
 	}
 	port := anyiotest.FreeTCPPort(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		_, err := anyio.ConnectTCP(ctx, "localhost", port)
 		var cf *anyio.ConnectionFailedError
 		if !errors.As(err, &cf) {
@@ -111,7 +111,7 @@ func TestPortTCPStreamPeerClosesWithUnreadData(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
 			l := skListen(t, fam)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 				if err != nil {
 					return err
@@ -182,7 +182,7 @@ func TestPortTCPListenerBindLinkLocal(t *testing.T) {
 	} else {
 		ln.Close()
 	}
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost(host))
 		if err != nil {
 			return fmt.Errorf("CreateTCPListener(LocalHost(%q)): %w", host, err)
@@ -220,7 +220,7 @@ func portUnixServer(t *testing.T) (*net.UnixListener, string) {
 func portWithUnixStream(t *testing.T, fn func(ctx context.Context, s anyio.UnixSocketStream, peer net.Conn) error) {
 	t.Helper()
 	l, path := portUnixServer(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectUnix(ctx, l, path)
 		if err != nil {
 			return err
@@ -259,7 +259,7 @@ func TestPortUNIXStreamLargeBuffers(t *testing.T) {
 	})
 	t.Run("Send", func(t *testing.T) {
 		l, path := portUnixServer(t)
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			s, peer, err := skConnectUnix(ctx, l, path)
 			if err != nil {
 				return err
@@ -326,7 +326,7 @@ func TestPortUNIXStreamConcurrentSend(t *testing.T) {
 // Ports TestUNIXStream.test_close_during_send.
 func TestPortUNIXStreamCloseDuringSend(t *testing.T) {
 	l, path := portUnixServer(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectUnix(ctx, l, path)
 		if err != nil {
 			return err
@@ -361,7 +361,7 @@ func TestPortUNIXNonUTF8Paths(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			s, peer, err := skConnectUnix(ctx, l, path)
 			if err != nil {
 				return fmt.Errorf("ConnectUnix(%q): %w", path, err)
@@ -378,7 +378,7 @@ func TestPortUNIXNonUTF8Paths(t *testing.T) {
 	})
 	t.Run("CreateUnixListener", func(t *testing.T) {
 		path := portNonUTF8Path(t)
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			l, err := anyio.CreateUnixListener(ctx, path)
 			if err != nil {
 				return fmt.Errorf("CreateUnixListener(%q): %w", path, err)
@@ -404,7 +404,7 @@ func TestPortUNIXNonUTF8Paths(t *testing.T) {
 	})
 	t.Run("CreateUnixDatagramSocket", func(t *testing.T) {
 		path := portNonUTF8Path(t)
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			s, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPath(path))
 			if err != nil {
 				return fmt.Errorf("CreateUnixDatagramSocket(LocalPath(%q)): %w", path, err)
@@ -440,7 +440,7 @@ func TestPortUNIXListenerSocketOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l, err := anyio.CreateUnixListener(ctx, path)
 		if err != nil {
 			return err
@@ -481,7 +481,7 @@ func TestPortUNIXListenerSocketOptions(t *testing.T) {
 // client that half-closed its side.
 func TestPortUNIXListenerSendAfterEOF(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l, err := anyio.CreateUnixListener(ctx, path)
 		if err != nil {
 			return err
@@ -516,7 +516,7 @@ func TestPortUNIXListenerSendAfterEOF(t *testing.T) {
 // made outside anyio.
 func TestPortWrapUnixListener(t *testing.T) {
 	raw, path := portUnixServer(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		l := anyio.WrapListener(raw)
 		defer l.Close(ctx)
 		if got, _ := anyio.Extra(l, anyio.SocketAttribute.Family); got != anyio.AFUnix {
@@ -563,7 +563,7 @@ func TestPortConnectedUDPCloseReleasesPort(t *testing.T) {
 			}
 			defer peer.Close()
 			peerPort := peer.LocalAddr().(*net.UDPAddr).Port
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				for i := range 2 {
 					s, err := anyio.CreateConnectedUDPSocket(ctx, fam.loopback, peerPort, anyio.LocalHost(fam.loopback), anyio.LocalPort(port))
 					if err != nil {
@@ -587,7 +587,7 @@ func TestPortConnectedUDPCloseReleasesPort(t *testing.T) {
 func TestPortConnectedUDPSocketIterate(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				udp1, err := anyio.CreateUDPSocket(ctx, anyio.LocalHost(fam.loopback))
 				if err != nil {
 					return err
@@ -620,7 +620,7 @@ func TestPortUNIXDatagramIterate(t *testing.T) {
 			if name == "Abstract" {
 				serverPath = path + "-peer"
 			}
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				client := skUnixDatagram(t, ctx, path)
 				server := skUnixDatagram(t, ctx, serverPath)
 				for _, word := range []string{"blah", "halb"} {
@@ -648,7 +648,7 @@ func TestPortConnectedUNIXDatagramAttributes(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
 			peerPath := path + "-peer"
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				skUnixDatagram(t, ctx, peerPath)
 				s, err := anyio.CreateConnectedUnixDatagramSocket(ctx, peerPath, anyio.LocalPath(path))
 				if err != nil {

@@ -72,7 +72,7 @@ func TestUNIXStreamConformance(t *testing.T) {
 func TestUNIXStreamAttributes(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				client, server := skUnixStreams(t, path)
 				defer client.Close(ctx)
 				defer server.Close(ctx)
@@ -157,7 +157,7 @@ func skOpenFDs(t *testing.T) int {
 }
 
 func TestUNIXStreamReceiveFDs(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		f1, f2 := skFiles(t)
@@ -192,7 +192,7 @@ func TestUNIXStreamReceiveFDs(t *testing.T) {
 }
 
 func TestUNIXStreamReceiveTooManyFDs(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		f1, f2 := skFiles(t)
@@ -219,7 +219,7 @@ func TestUNIXStreamReceiveTooManyFDs(t *testing.T) {
 }
 
 func TestUNIXStreamFDArguments(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, _ := skRawUnixPair(t)
 		defer s.Close(ctx)
 		for _, tc := range []struct{ msglen, maxfds int }{{-1, 1}, {10, 0}, {10, -1}} {
@@ -238,7 +238,7 @@ func TestUNIXStreamFDArguments(t *testing.T) {
 }
 
 func TestUNIXStreamSendFDs(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		f1, f2 := skFiles(t)
@@ -276,7 +276,7 @@ func TestUNIXStreamSendFDs(t *testing.T) {
 }
 
 func TestUNIXStreamFDsBetweenAnyioStreams(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		a, b := skUnixStreams(t, skSocketPaths(t)["Path"])
 		defer a.Close(ctx)
 		defer b.Close(ctx)
@@ -298,7 +298,7 @@ func TestUNIXStreamFDsBetweenAnyioStreams(t *testing.T) {
 }
 
 func TestUNIXStreamReceiveFDsCancelled(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		scope := anyio.MoveOnAfter(10 * time.Millisecond)
@@ -328,7 +328,7 @@ func TestUNIXStreamCloseAfterCancelledIO(t *testing.T) {
 	for _, op := range []string{"Receive", "Send"} {
 		t.Run(op, func(t *testing.T) {
 			path := skSocketPaths(t)["Path"]
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				l, err := anyio.CreateUnixListener(ctx, path)
 				if err != nil {
 					return err
@@ -379,7 +379,7 @@ func TestUNIXStreamCloseAfterCancelledIO(t *testing.T) {
 
 func TestConnectUnixNoSocket(t *testing.T) {
 	paths := skSocketPaths(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		_, err := anyio.ConnectUnix(ctx, paths["Path"])
 		skWantErr(t, "ConnectUnix to a missing path", err, fs.ErrNotExist)
 		_, err = anyio.ConnectUnix(ctx, paths["Abstract"])
@@ -391,7 +391,7 @@ func TestConnectUnixNoSocket(t *testing.T) {
 func TestUNIXListener(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				l, err := anyio.CreateUnixListener(ctx, path)
 				if err != nil {
 					return err
@@ -446,7 +446,7 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	unix.Close(fd)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for range 2 { // the second time, the first listener's file is gone or stale
 			l, err := anyio.CreateUnixListener(ctx, path, anyio.Mode(0o600), anyio.Backlog(5))
 			if err != nil {
@@ -480,7 +480,7 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 
 func TestMultiListenerTCPAndUNIX(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		tcp, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("localhost"))
 		if err != nil {
 			return err
@@ -563,7 +563,7 @@ func skUnixDatagram(t *testing.T, ctx context.Context, path string) anyio.UnixDa
 func TestUNIXDatagramSocket(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s := skUnixDatagram(t, ctx, path)
 				if got, _ := anyio.Extra(s, anyio.SocketAttribute.Family); got != anyio.AFUnix {
 					t.Errorf("Family = %v", got)
@@ -637,7 +637,7 @@ func TestUNIXDatagramSocket(t *testing.T) {
 
 func TestUNIXDatagramUnbound(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s := skUnixDatagram(t, ctx, path)
 		u, err := anyio.CreateUnixDatagramSocket(ctx)
 		if err != nil {
@@ -657,7 +657,7 @@ func TestUNIXDatagramUnbound(t *testing.T) {
 
 func TestUNIXDatagramModeAndStale(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for range 2 {
 			s, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPath(path), anyio.Mode(0o640))
 			if err != nil {
@@ -718,7 +718,7 @@ func TestDatagramSocketsCloseAndBusy(t *testing.T) {
 	}
 	for name, mk := range makers {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s := mk(t, ctx)
 				err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					done := make(chan error, 1)

@@ -30,7 +30,7 @@ func tcpListener(t *testing.T, ctx context.Context) (*anyio.MultiListener[anyio.
 
 func TestTLSListenerHandshakeFailure(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		failures := make(chan error, 1)
 		var transport anyio.ByteStream
@@ -98,7 +98,7 @@ func TestHandleHandshakeErrorLogs(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(h))
 	defer slog.SetDefault(old)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := tcpPair(t)
 		defer st.Close(ctx)
 		failure := errors.New("handshake went wrong")
@@ -152,7 +152,7 @@ func mutualH2Configs(t *testing.T) (scfg, ccfg *tls.Config) {
 
 func TestTLSListenerServe(t *testing.T) {
 	scfg, ccfg := mutualH2Configs(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, scfg, tlsstream.HandshakeErrorHandler(func(ctx context.Context, err error, s anyio.ByteStream) {
 			t.Errorf("handshake failed: %v", err)
@@ -212,7 +212,7 @@ func TestTLSListenerServe(t *testing.T) {
 
 func TestTLSListenerHandshakeTimeout(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		failures := make(chan error, 1)
 		l := tlsstream.NewListener(multi, ca.ServerConfig(),
@@ -247,7 +247,7 @@ func TestTLSListenerHandshakeTimeout(t *testing.T) {
 
 func TestConnectFailures(t *testing.T) {
 	ca, other := anyiotest.NewCA(t), anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, ca.ServerConfig(), tlsstream.HandshakeErrorHandler(
 			func(ctx context.Context, err error, s anyio.ByteStream) { anyio.CloseForcefully(s) }))
@@ -308,7 +308,7 @@ func (m memoryConnectable) Connect(ctx context.Context) (anyio.ByteStream, error
 
 func TestConnectableOverMemory(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			c := tlsstream.Connectable{
 				Transport: memoryConnectable{tg: tg, cfg: ca.ServerConfig()},

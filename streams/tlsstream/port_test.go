@@ -115,7 +115,7 @@ func TestPortTLSStreamExtraAttributes(t *testing.T) {
 				}
 				return readToEnd(c) // until the client's close_notify
 			})
-			run(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, transport, err := portConnectTLS(ctx, port, ccfg)
 				if err != nil {
 					return err
@@ -208,7 +208,7 @@ func TestPortTLSStreamReceiveAfterEOF(t *testing.T) {
 				}
 				return readToEnd(c) // the closing handshake: wait for the client's
 			})
-			run(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, _, err := portConnectTLS(ctx, port, ccfg)
 				if err != nil {
 					return err
@@ -237,7 +237,7 @@ func TestPortTLSStreamReceiveAfterEOF(t *testing.T) {
 func TestPortTLSListenerExtraAttributes(t *testing.T) {
 	scfg, ccfg := mutualH2Configs(t)
 	ccfg.ServerName = "localhost"
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, scfg, tlsstream.HandshakeErrorHandler(func(ctx context.Context, err error, s anyio.ByteStream) {
 			t.Errorf("TLS handshake failed: %v", err)

@@ -22,17 +22,10 @@ import (
 	"github.com/anyio-go/anyio/streams/tlsstream"
 )
 
+// testTimeout bounds the waits that anyiotest.Run's own timeout does not
+// cover (a peer process, a handshake outside a Run, a raw deadline): a safety
+// net against hangs, never a synchronisation.
 const testTimeout = 30 * time.Second
-
-// run runs fn as the root task of a Run and fails t on its error.
-func run(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	if err := anyio.Run(ctx, fn); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // memoryPair returns two byte streams joined by memory object streams.
 func memoryPair(buffer int) (anyio.ByteStream, anyio.ByteStream) {
@@ -157,7 +150,7 @@ func TestTLSStreamSendReceiveWithCryptoTLSServer(t *testing.T) {
 		}
 		done <- err
 	}()
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, err := tlsstream.Connect(ctx, "127.0.0.1", ln.Addr().(*net.TCPAddr).Port, ca.ClientConfig())
 		if err != nil {
 			return err
@@ -183,7 +176,7 @@ func TestTLSStreamUnicodeHostnameIDNA2008(t *testing.T) {
 	scfg := ca.ServerConfig()
 	// "faß.de" is "xn--fa-hia.de" in IDNA 2008, but "fass.de" in IDNA 2003.
 	scfg.Certificates = []tls.Certificate{ca.IssueCert(t, "xn--fa-hia.de").TLS}
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := memoryPair(1)
 		c, s, err := handshake(t, ctx, ct, st,
 			[]tlsstream.Option{tlsstream.Hostname("faß.de"), tlsstream.Config(ca.ClientConfig())},
@@ -208,7 +201,7 @@ func TestTLSStreamAttributes(t *testing.T) {
 		max  uint16
 	}{{"TLS13", tls.VersionTLS13}, {"TLS12", tls.VersionTLS12}} {
 		t.Run(v.name, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				ct, st := tcpPair(t)
 				ccfg, scfg := ca.ClientConfig(), ca.ServerConfig()
 				ccfg.MaxVersion, scfg.MaxVersion = v.max, v.max
@@ -303,7 +296,7 @@ func TestTLSStreamNoPeerCertificate(t *testing.T) {
 
 func TestTLSStreamALPN(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := memoryPair(2)
 		ccfg, scfg := ca.ClientConfig(), ca.ServerConfig()
 		scfg.NextProtos = []string{"dummy1", "dummy2"}
@@ -340,7 +333,7 @@ func TestTLSStreamHandshakeFailure(t *testing.T) {
 			func(err error) bool { return err != nil && strings.Contains(err.Error(), "ServerName") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				ct, st := tcpPair(t)
 				defer ct.Close(ctx)
 				defer st.Close(ctx)
@@ -365,7 +358,7 @@ func TestTLSStreamHandshakeFailure(t *testing.T) {
 		})
 	}
 	t.Run("DefaultConfigServerWithoutCertificate", func(t *testing.T) {
-		run(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			ct, st := memoryPair(2)
 			_, _, err := handshake(t, ctx, ct, st,
 				[]tlsstream.Option{tlsstream.Hostname("localhost"), tlsstream.Config(ca.ClientConfig())},
@@ -380,7 +373,7 @@ func TestTLSStreamHandshakeFailure(t *testing.T) {
 
 func TestTLSStreamHandshakeCancelled(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := memoryPair(2) // nobody serves st
 		defer st.Close(ctx)
 		scope := anyio.MoveOnAfter(10 * time.Millisecond)
@@ -400,7 +393,7 @@ func TestTLSStreamHandshakeCancelled(t *testing.T) {
 
 func TestTLSStreamUnwrap(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := tcpPair(t)
 		c, s := tlsPair(t, ca, ct, st, 0)
 		// The server sends, then unwraps and goes on in plaintext.
@@ -490,7 +483,7 @@ func TestTLSStreamUnwrapExactLeftover(t *testing.T) {
 	// where the server's first plaintext bytes arrive together with its
 	// close_notify and must come back from Unwrap, exactly.
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		rawc, st := tcpPair(t)
 		defer rawc.Close(ctx)
 		defer st.Close(ctx)
@@ -570,7 +563,7 @@ func TestTLSStreamRaggedEOF(t *testing.T) {
 		{"NeitherStandard", false, false, anyio.ErrEndOfStream, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				ct, st := tcpPair(t)
 				c, s, err := handshake(t, ctx, ct, st,
 					[]tlsstream.Option{tlsstream.Hostname("localhost"), tlsstream.Config(ca.ClientConfig()), tlsstream.StandardCompatible(tc.client)},
@@ -636,7 +629,7 @@ func TestTLSStreamSendEOFNeedsTLS13(t *testing.T) {
 
 func TestTLSStreamCancelledSend(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := memoryPair(0) // a Send blocks until the peer receives
 		c, s := tlsPair(t, ca, ct, st, 0)
 		defer anyio.CloseForcefully(c)
@@ -669,7 +662,7 @@ func TestTLSStreamCancelledSend(t *testing.T) {
 
 func TestTLSStreamConcurrentUnwrap(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := memoryPair(2)
 		c, s := tlsPair(t, ca, ct, st, 0)
 		defer anyio.CloseForcefully(c)
@@ -712,7 +705,7 @@ func TestTLSStreamSessionResumption(t *testing.T) {
 	scfg := ca.ServerConfig()
 	ccfg := ca.ClientConfig()
 	ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for i := range 2 {
 			ct, st := memoryPair(4)
 			c, s, err := handshake(t, ctx, ct, st,
