@@ -59,7 +59,7 @@ func skUnixStreams(t *testing.T, path string) (anyio.UnixSocketStream, anyio.Uni
 	return client, us
 }
 
-func TestUNIXStreamConformance(t *testing.T) {
+func TestUnixStreamConformance(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
 			anyiotest.TestByteStream(t, func(t *testing.T) (anyio.ByteStream, anyio.ByteStream) {
@@ -69,7 +69,7 @@ func TestUNIXStreamConformance(t *testing.T) {
 	}
 }
 
-func TestUNIXStreamAttributes(t *testing.T) {
+func TestUnixStreamAttributes(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
 			anyiotest.Run(t, func(ctx context.Context) error {
@@ -156,7 +156,7 @@ func skOpenFDs(t *testing.T) int {
 	return len(ents)
 }
 
-func TestUNIXStreamReceiveFDs(t *testing.T) {
+func TestUnixStreamReceiveFDs(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
@@ -191,7 +191,7 @@ func TestUNIXStreamReceiveFDs(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamReceiveTooManyFDs(t *testing.T) {
+func TestUnixStreamReceiveTooManyFDs(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
@@ -218,7 +218,7 @@ func TestUNIXStreamReceiveTooManyFDs(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamFDArguments(t *testing.T) {
+func TestUnixStreamFDArguments(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		s, _ := skRawUnixPair(t)
 		defer s.Close(ctx)
@@ -237,7 +237,7 @@ func TestUNIXStreamFDArguments(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamSendFDs(t *testing.T) {
+func TestUnixStreamSendFDs(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
@@ -275,7 +275,7 @@ func TestUNIXStreamSendFDs(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamFDsBetweenAnyioStreams(t *testing.T) {
+func TestUnixStreamFDsBetweenAnyioStreams(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		a, b := skUnixStreams(t, skSocketPaths(t)["Path"])
 		defer a.Close(ctx)
@@ -297,7 +297,7 @@ func TestUNIXStreamFDsBetweenAnyioStreams(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamReceiveFDsCancelled(t *testing.T) {
+func TestUnixStreamReceiveFDsCancelled(t *testing.T) {
 	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
@@ -322,7 +322,7 @@ func TestUNIXStreamReceiveFDsCancelled(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamCloseAfterCancelledIO(t *testing.T) {
+func TestUnixStreamCloseAfterCancelledIO(t *testing.T) {
 	// AnyIO's test_close_after_cancelled_io: a handler whose I/O was
 	// cancelled still closes its stream cleanly.
 	for _, op := range []string{"Receive", "Send"} {
@@ -388,7 +388,7 @@ func TestConnectUnixNoSocket(t *testing.T) {
 	})
 }
 
-func TestUNIXListener(t *testing.T) {
+func TestUnixListener(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
 			anyiotest.Run(t, func(ctx context.Context) error {
@@ -435,7 +435,7 @@ func TestUNIXListener(t *testing.T) {
 	}
 }
 
-func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
+func TestUnixListenerStaleSocketAndMode(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	// A socket file left behind by a process that did not clean up.
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
@@ -478,7 +478,7 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 	})
 }
 
-func TestMultiListenerTCPAndUNIX(t *testing.T) {
+func TestMultiListenerTCPAndUnix(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	anyiotest.Run(t, func(ctx context.Context) error {
 		tcp, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("localhost"))
@@ -560,7 +560,7 @@ func skUnixDatagram(t *testing.T, ctx context.Context, path string) anyio.UnixDa
 	return s
 }
 
-func TestUNIXDatagramSocket(t *testing.T) {
+func TestUnixDatagramSocket(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
 			anyiotest.Run(t, func(ctx context.Context) error {
@@ -635,7 +635,7 @@ func TestUNIXDatagramSocket(t *testing.T) {
 	}
 }
 
-func TestUNIXDatagramUnbound(t *testing.T) {
+func TestUnixDatagramUnbound(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	anyiotest.Run(t, func(ctx context.Context) error {
 		s := skUnixDatagram(t, ctx, path)
@@ -655,7 +655,7 @@ func TestUNIXDatagramUnbound(t *testing.T) {
 	})
 }
 
-func TestUNIXDatagramModeAndStale(t *testing.T) {
+func TestUnixDatagramModeAndStale(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	anyiotest.Run(t, func(ctx context.Context) error {
 		for range 2 {
