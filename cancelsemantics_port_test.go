@@ -24,7 +24,7 @@ import (
 // cancellation propagates; the inner scope catches it (the outer
 // cancellation is hidden by the shield), so the code between the scopes
 // runs and the outer scope catches nothing.
-func TestPortCancelledRaisesBeyondOriginShielded(t *testing.T) {
+func TestCancelledRaisesBeyondOriginShielded(t *testing.T) {
 	var tr *trace
 	outer, inner := anyio.NewCancelScope(), anyio.NewCancelScope(anyio.Shielded())
 	between := false
@@ -56,7 +56,7 @@ func TestPortCancelledRaisesBeyondOriginShielded(t *testing.T) {
 // AnyIO's test_cancelled_raises_beyond_origin_unshielded: the same without
 // the shield: the outer cancellation is visible to the inner scope, so the
 // inner scope lets the cancellation through and the outer one catches it.
-func TestPortCancelledRaisesBeyondOriginUnshielded(t *testing.T) {
+func TestCancelledRaisesBeyondOriginUnshielded(t *testing.T) {
 	var tr *trace
 	outer, inner := anyio.NewCancelScope(), anyio.NewCancelScope()
 	anyiotest.RunVirtual(t, func(ctx context.Context) error {
@@ -86,7 +86,7 @@ func TestPortCancelledRaisesBeyondOriginUnshielded(t *testing.T) {
 // AnyIO's test_cancelled_scope_based_checkpoint: a checkpoint made of a
 // scope that cancels itself and sleeps forever, inside an already cancelled
 // scope: the cancellation belongs to the outer scope, which catches it.
-func TestPortCancelledScopeBasedCheckpoint(t *testing.T) {
+func TestCancelledScopeBasedCheckpoint(t *testing.T) {
 	var tr *trace
 	outer, inner := anyio.NewCancelScope(), anyio.NewCancelScope()
 	anyiotest.RunVirtual(t, func(ctx context.Context) error {
@@ -115,7 +115,7 @@ func TestPortCancelledScopeBasedCheckpoint(t *testing.T) {
 // inside a shielded third; the checkpoint in the shield passes, and the
 // next checkpoint outside the shield is cancelled, so the code after it
 // never runs.
-func TestPortTripleNestedShieldCheckpoint(t *testing.T) {
+func TestTripleNestedShieldCheckpoint(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		cancelMiddle bool // also cancel the middle scope (the "in outer" case)
@@ -180,7 +180,7 @@ func TestPortTripleNestedShieldCheckpoint(t *testing.T) {
 
 // AnyIO's test_deadline_reached_on_start: a scope whose deadline has passed
 // when it is entered is cancelled at its first checkpoint.
-func TestPortDeadlineReachedOnStart(t *testing.T) {
+func TestDeadlineReachedOnStart(t *testing.T) {
 	var tr *trace
 	var s *anyio.CancelScope
 	anyiotest.RunVirtual(t, func(ctx context.Context) error {
@@ -205,7 +205,7 @@ func TestPortDeadlineReachedOnStart(t *testing.T) {
 // AnyIO's test_fail_after (instant and delayed): the body's cancellation
 // says that a deadline was reached, the scope's Run returns ErrTimeout, and
 // the scope reports CancelCalled and CancelledCaught.
-func TestPortFailAfter(t *testing.T) {
+func TestFailAfter(t *testing.T) {
 	for _, delay := range []time.Duration{0, 100 * time.Millisecond} {
 		t.Run(delay.String(), func(t *testing.T) {
 			var tr *trace
@@ -236,7 +236,7 @@ func TestPortFailAfter(t *testing.T) {
 // then the deadline passes while the body blocks without a checkpoint, then
 // the cancellation is caught. anyio gives no timeout: the scope was cut
 // short by its Cancel, not by its deadline (docs/api-mapping.md).
-func TestPortFailAfterScopeCancelledBeforeTimeout(t *testing.T) {
+func TestFailAfterScopeCancelledBeforeTimeout(t *testing.T) {
 	var tr *trace
 	var s *anyio.CancelScope
 	anyiotest.RunVirtual(t, func(ctx context.Context) error {
@@ -259,7 +259,7 @@ func TestPortFailAfterScopeCancelledBeforeTimeout(t *testing.T) {
 // AnyIO's test_cancel_counter_nested_scopes (asyncio's cancel counter): the
 // outer scope cancelled from inside a nested one catches the cancellation,
 // and nothing of it lingers: the next checkpoint passes.
-func TestPortCancelCounterNestedScopes(t *testing.T) {
+func TestCancelCounterNestedScopes(t *testing.T) {
 	var tr *trace
 	root := anyio.NewCancelScope()
 	anyiotest.RunVirtual(t, func(ctx context.Context) error {
@@ -283,7 +283,7 @@ func TestPortCancelCounterNestedScopes(t *testing.T) {
 // AnyIO's test_uncancel_after_child_task_failed: a group whose child failed
 // returns a group of that one error, catches the cancellation it caused, and
 // leaves no cancellation behind.
-func TestPortUncancelAfterChildTaskFailed(t *testing.T) {
+func TestUncancelAfterChildTaskFailed(t *testing.T) {
 	dummy := errors.New("dummy error")
 	var tr *trace
 	var tgScope *anyio.CancelScope
@@ -310,7 +310,7 @@ func TestPortUncancelAfterChildTaskFailed(t *testing.T) {
 // cancelled while its child sleeps and waits in a shielded scope; the child
 // is untouched, and the group is left when the child's wait ends (at 0.2s,
 // when a task outside sets the event), not before.
-func TestPortShieldedCancelSleepTime(t *testing.T) {
+func TestShieldedCancelSleepTime(t *testing.T) {
 	var tr *trace
 	var inner *anyio.CancelScope
 	anyiotest.RunVirtual(t, func(ctx context.Context) error {

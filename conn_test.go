@@ -207,7 +207,7 @@ func TestWrapConnAttributes(t *testing.T) {
 }
 
 func TestWrapConnCancelReceive(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		c1, c2 := tcpPair(t)
 		a, b := anyio.WrapConn(c1), anyio.WrapConn(c2)
 		defer anyio.CloseForcefully(a)
@@ -255,7 +255,7 @@ func TestWrapConnRealTimeout(t *testing.T) {
 }
 
 func TestWrapConnCancelSend(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		c1, c2 := net.Pipe() // unbuffered: Send blocks until the peer reads
 		a, b := anyio.WrapConn(c1), anyio.WrapConn(c2)
 		defer anyio.CloseForcefully(a)

@@ -50,7 +50,7 @@ func TestTCPConnectable(t *testing.T) {
 	})
 }
 
-func TestUNIXConnectable(t *testing.T) {
+func TestUnixConnectable(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	anyiotest.Run(t, func(ctx context.Context) error {
 		c := anyio.UnixConnectable{Path: path}

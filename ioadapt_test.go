@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/nettest"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 func TestAsConnNettest(t *testing.T) {
@@ -83,7 +84,7 @@ func TestAsConnContextCancelled(t *testing.T) {
 }
 
 func TestAsReaderAsWriter(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		a, b := memoryBytePair(1)
 		defer anyio.CloseForcefully(b)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
@@ -115,7 +116,7 @@ func TestAsReaderAsWriter(t *testing.T) {
 }
 
 func TestIOCopyBetweenStreams(t *testing.T) {
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		src1, src2 := memoryBytePair(2)
 		dst1, dst2 := wrapPair(tcpPair(t))
 		defer anyio.CloseForcefully(src2)
@@ -152,7 +153,7 @@ func TestJSONOverStreams(t *testing.T) {
 		Text string            `json:"text"`
 		Tags map[string]string `json:"tags"`
 	}
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		a, b := memoryBytePair(0)
 		defer anyio.CloseForcefully(b)
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {

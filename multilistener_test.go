@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // fakeListener accepts the ints sent on its conns stream.
@@ -79,7 +80,7 @@ func TestMultiListener(t *testing.T) {
 		t.Errorf("attribute of the first listener only = %q", own)
 	}
 
-	runStreams(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		var mu sync.Mutex
 		var got []int
 		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/anyio-go/anyio"
+	"github.com/anyio-go/anyio/anyiotest"
 )
 
 // skRawTCP returns the two ends of a loopback TCP connection as raw
@@ -59,7 +60,7 @@ func TestWaitReadableWritable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := skRawTCP(t)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				b.Write([]byte("Hello, world"))
 				if err := tc.wait(ctx, a); err != nil {
 					return err
@@ -75,7 +76,7 @@ func TestWaitReadableWritable(t *testing.T) {
 	}
 	for _, wait := range []func(ctx context.Context, c anyio.PollableConn) error{anyio.WaitWritable, anyio.WaitSocketWritable} {
 		a, _ := skRawTCP(t)
-		skRun(t, func(ctx context.Context) error { return wait(ctx, a) })
+		anyiotest.Run(t, func(ctx context.Context) error { return wait(ctx, a) })
 	}
 	t.Run("Pipe", func(t *testing.T) {
 		r, w, err := os.Pipe()
@@ -84,7 +85,7 @@ func TestWaitReadableWritable(t *testing.T) {
 		}
 		defer r.Close()
 		defer w.Close()
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 				done := make(chan error, 1)
 				tg.StartSoon(func(ctx context.Context) error {
@@ -104,7 +105,7 @@ func TestWaitReadableWritable(t *testing.T) {
 
 func TestWaitReadableCancelled(t *testing.T) {
 	a, b := skRawTCP(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		scope := anyio.MoveOnAfter(10 * time.Millisecond)
 		scope.Run(ctx, func(ctx context.Context) error {
 			err := anyio.WaitReadable(ctx, a)
@@ -131,7 +132,7 @@ func TestWaitBusyAndClosing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a, _ := skRawTCP(t)
 			skFill(t, a)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					rerr, werr := make(chan error, 1), make(chan error, 1)
 					tg.StartSoon(func(ctx context.Context) error {

@@ -20,19 +20,10 @@ import (
 	"github.com/anyio-go/anyio"
 )
 
-// skTimeout bounds each socket test: a safety net against hangs, never a
-// synchronisation.
+// skTimeout bounds the waits of the socket tests that anyiotest.Run's own
+// timeout does not cover (a peer process, a busy poll): a safety net against
+// hangs, never a synchronisation.
 const skTimeout = 30 * time.Second
-
-// skRun runs fn as the root task of a Run and fails t on its error.
-func skRun(t *testing.T, fn func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), skTimeout)
-	defer cancel()
-	if err := anyio.Run(ctx, fn); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // skIPv6 reports whether ::1 can be bound.
 var skIPv6 = sync.OnceValue(func() bool {

@@ -55,7 +55,7 @@ func TestTCPStreamExtraAttributes(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
 			l := skListen(t, fam)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
 				if err != nil {
 					return err
@@ -91,7 +91,7 @@ func TestTCPStreamExtraAttributes(t *testing.T) {
 func TestTCPStreamSendReceive(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func TestTCPStreamLargeBuffers(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
 	big := bytes.Repeat([]byte{0xff}, 1<<20) // more than the kernel's buffers
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
@@ -173,7 +173,7 @@ func TestTCPStreamLargeBuffers(t *testing.T) {
 func TestTCPStreamSendEOF(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func TestTCPStreamSendEOF(t *testing.T) {
 func TestTCPStreamIterate(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
@@ -224,7 +224,7 @@ func TestConnectTCPLocalAddress(t *testing.T) {
 		t.Run(fam.name, func(t *testing.T) {
 			l := skListen(t, fam)
 			port := anyiotest.FreeTCPPort(t)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()), anyio.LocalHost(fam.loopback), anyio.LocalPort(port))
 				if err != nil {
 					return err
@@ -249,7 +249,7 @@ func TestConnectTCPLocalAddress(t *testing.T) {
 
 func TestConnectTCPRefused(t *testing.T) {
 	port := anyiotest.FreeTCPPort(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		_, err := anyio.ConnectTCP(ctx, "127.0.0.1", port)
 		var cf *anyio.ConnectionFailedError
 		if !errors.As(err, &cf) {
@@ -263,7 +263,7 @@ func TestConnectTCPRefused(t *testing.T) {
 }
 
 func TestConnectTCPUnresolvable(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		_, err := anyio.ConnectTCP(ctx, "anyio.invalid", 6666)
 		var dnsErr *net.DNSError
 		if !errors.As(err, &dnsErr) {
@@ -274,7 +274,7 @@ func TestConnectTCPUnresolvable(t *testing.T) {
 }
 
 func TestConnectTCPOptions(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		// Options that ConnectTCP has no use for do not compile (see
 		// options_compile_test.go); a value out of range is an error.
 		if _, err := anyio.ConnectTCP(ctx, "127.0.0.1", 1, anyio.LocalPort(70000)); err == nil {
@@ -287,7 +287,7 @@ func TestConnectTCPOptions(t *testing.T) {
 func TestTCPStreamReceiveTimeout(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, err := anyio.ConnectTCP(ctx, fam.loopback, skPort(l.Addr()))
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func TestTCPStreamReceiveTimeout(t *testing.T) {
 func TestTCPStreamConcurrentUse(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
@@ -355,7 +355,7 @@ func TestTCPStreamConcurrentUse(t *testing.T) {
 func TestTCPStreamCloseWakesBlocked(t *testing.T) {
 	fam := skFamilies(t)[0]
 	l := skListen(t, fam)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 		if err != nil {
 			return err
@@ -398,7 +398,7 @@ func TestTCPStreamPeerClosed(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
 			l := skListen(t, fam)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 				if err != nil {
 					return err
@@ -426,7 +426,7 @@ func TestTCPStreamPeerReset(t *testing.T) {
 	for _, op := range []string{"Receive", "Send"} {
 		t.Run(op, func(t *testing.T) {
 			l := skListen(t, fam)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, peer, err := skConnectTCP(ctx, l, fam.loopback)
 				if err != nil {
 					return err
@@ -503,7 +503,7 @@ func TestTCPListenerConformance(t *testing.T) {
 					}
 					want = len(seen)
 				}
-				skRun(t, func(ctx context.Context) error {
+				anyiotest.Run(t, func(ctx context.Context) error {
 					multi, err := anyio.CreateTCPListener(ctx, opts...)
 					if err != nil {
 						return err
@@ -590,7 +590,7 @@ func skEcho(t *testing.T, ctx context.Context, l anyio.SocketListener) {
 func TestTCPListenerAttributes(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost(fam.loopback), anyio.Family(fam.family))
 				if err != nil {
 					return err
@@ -620,7 +620,7 @@ func TestTCPListenerAttributes(t *testing.T) {
 }
 
 func TestTCPListenerAcceptAfterClose(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("127.0.0.1"))
 		if err != nil {
 			return err
@@ -634,7 +634,7 @@ func TestTCPListenerAcceptAfterClose(t *testing.T) {
 }
 
 func TestTCPListenerAcceptCancelAndClose(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("127.0.0.1"))
 		if err != nil {
 			return err
@@ -668,7 +668,7 @@ func TestTCPListenerAcceptCancelAndClose(t *testing.T) {
 func TestTCPListenerReusePort(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				m1, err := anyio.CreateTCPListener(ctx, anyio.LocalHost(fam.loopback), anyio.ReusePort())
 				if err != nil {
 					return err
@@ -713,7 +713,7 @@ func TestTCPListenerBacklog(t *testing.T) {
 		{"Default", nil, somaxconn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				multi, err := anyio.CreateTCPListener(ctx, append([]anyio.TCPListenerOption{anyio.LocalHost("127.0.0.1")}, tc.opts...)...)
 				if err != nil {
 					return err
@@ -726,7 +726,7 @@ func TestTCPListenerBacklog(t *testing.T) {
 			})
 		})
 	}
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if _, err := anyio.CreateTCPListener(ctx, anyio.Backlog(-1)); err == nil {
 			t.Error("Backlog(-1) was accepted")
 		}
@@ -748,7 +748,7 @@ func skListenBacklog(t *testing.T, l anyio.TypedAttributeProvider) int {
 }
 
 func TestTCPListenerServe(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("127.0.0.1"))
 		if err != nil {
 			return err
@@ -801,7 +801,7 @@ func TestTCPListenerServeHalfClosedClient(t *testing.T) {
 	// AnyIO's test_send_after_eof and test_eof_after_send.
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost(fam.loopback), anyio.Family(fam.family))
 				if err != nil {
 					return err
@@ -850,7 +850,7 @@ func TestTCPListenerServeHalfClosedClient(t *testing.T) {
 }
 
 func TestTCPListenerCloseDuringServe(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("127.0.0.1"))
 		if err != nil {
 			return err
@@ -873,7 +873,7 @@ func TestTCPListenerCloseDuringServe(t *testing.T) {
 func TestWrapListener(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				raw := skListen(t, fam)
 				l := anyio.WrapListener(raw)
 				defer l.Close(ctx)
@@ -889,7 +889,7 @@ func TestWrapListener(t *testing.T) {
 		// A listener that cannot be interrupted by a deadline is accepted
 		// from by a helper goroutine; a cancelled Accept leaves the
 		// connection to the next one.
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			raw := skListen(t, skFamilies(t)[0])
 			l := anyio.WrapListener(struct{ net.Listener }{raw})
 			defer l.Close(ctx)

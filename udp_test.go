@@ -29,7 +29,7 @@ func skLocalAddrPort(t *testing.T, p anyio.TypedAttributeProvider) netip.AddrPor
 func TestUDPSocket(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, err := anyio.CreateUDPSocket(ctx, anyio.Family(fam.family), anyio.LocalHost("localhost"))
 				if fam.family == anyio.AFInet6 && err != nil {
 					// "localhost" has no IPv6 address on some machines.
@@ -79,7 +79,7 @@ func TestUDPSocket(t *testing.T) {
 func TestUDPSocketEcho(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				server, err := anyio.CreateUDPSocket(ctx, anyio.LocalHost(fam.loopback))
 				if err != nil {
 					return err
@@ -102,7 +102,7 @@ func TestUDPSocketEcho(t *testing.T) {
 func TestUDPSocketUnbound(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s, err := anyio.CreateUDPSocket(ctx, anyio.Family(fam.family))
 				if err != nil {
 					return err
@@ -116,7 +116,7 @@ func TestUDPSocketUnbound(t *testing.T) {
 		})
 	}
 	t.Run("DualStack", func(t *testing.T) {
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			s, err := anyio.CreateUDPSocket(ctx)
 			if err != nil {
 				return err
@@ -141,7 +141,7 @@ func TestUDPSocketUnbound(t *testing.T) {
 func TestUDPSocketReusePort(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s1, err := anyio.CreateUDPSocket(ctx, anyio.LocalHost(fam.loopback), anyio.ReusePort())
 				if err != nil {
 					return err
@@ -179,7 +179,7 @@ func TestUDPSocketReusePort(t *testing.T) {
 func TestConnectedUDPSocket(t *testing.T) {
 	for _, fam := range skFamilies(t) {
 		t.Run(fam.name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				peer, err := anyio.CreateUDPSocket(ctx, anyio.LocalHost(fam.loopback))
 				if err != nil {
 					return err
@@ -224,7 +224,7 @@ func TestConnectedUDPSocket(t *testing.T) {
 
 func TestConnectedUDPSocketRefused(t *testing.T) {
 	port := anyiotest.FreeUDPPort(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, err := anyio.CreateConnectedUDPSocket(ctx, "127.0.0.1", port)
 		if err != nil {
 			return err
@@ -250,7 +250,7 @@ func TestConnectedUDPSocketRefused(t *testing.T) {
 }
 
 func TestUDPReceiveCancelledAndUsable(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, err := anyio.CreateUDPSocket(ctx, anyio.LocalHost("127.0.0.1"))
 		if err != nil {
 			return err
@@ -278,7 +278,7 @@ func TestWrapPacketConn(t *testing.T) {
 			// AnyIO's test_aclose_waits_for_fd_release: after Close, the
 			// port can be bound again at once.
 			port := anyiotest.FreeUDPPort(t)
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				for range 2 {
 					pc, err := net.ListenPacket("udp", net.JoinHostPort(fam.loopback, itoaPort(port)))
 					if err != nil {
@@ -302,7 +302,7 @@ func TestWrapPacketConn(t *testing.T) {
 		})
 	}
 	t.Run("NotUDPConn", func(t *testing.T) {
-		skRun(t, func(ctx context.Context) error {
+		anyiotest.Run(t, func(ctx context.Context) error {
 			pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 			if err != nil {
 				return err
@@ -326,7 +326,7 @@ func TestUDPOptions(t *testing.T) {
 	// Options that the UDP functions have no use for do not compile (see
 	// options_compile_test.go); a value out of range is an error, and a nil
 	// option is no option.
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		if _, err := anyio.CreateUDPSocket(ctx, anyio.LocalPort(-1)); err == nil {
 			t.Error("CreateUDPSocket accepted LocalPort(-1)")
 		}

@@ -59,7 +59,7 @@ func skUnixStreams(t *testing.T, path string) (anyio.UnixSocketStream, anyio.Uni
 	return client, us
 }
 
-func TestUNIXStreamConformance(t *testing.T) {
+func TestUnixStreamConformance(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
 			anyiotest.TestByteStream(t, func(t *testing.T) (anyio.ByteStream, anyio.ByteStream) {
@@ -69,10 +69,10 @@ func TestUNIXStreamConformance(t *testing.T) {
 	}
 }
 
-func TestUNIXStreamAttributes(t *testing.T) {
+func TestUnixStreamAttributes(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				client, server := skUnixStreams(t, path)
 				defer client.Close(ctx)
 				defer server.Close(ctx)
@@ -156,8 +156,8 @@ func skOpenFDs(t *testing.T) int {
 	return len(ents)
 }
 
-func TestUNIXStreamReceiveFDs(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+func TestUnixStreamReceiveFDs(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		f1, f2 := skFiles(t)
@@ -191,8 +191,8 @@ func TestUNIXStreamReceiveFDs(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamReceiveTooManyFDs(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+func TestUnixStreamReceiveTooManyFDs(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		f1, f2 := skFiles(t)
@@ -218,8 +218,8 @@ func TestUNIXStreamReceiveTooManyFDs(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamFDArguments(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+func TestUnixStreamFDArguments(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, _ := skRawUnixPair(t)
 		defer s.Close(ctx)
 		for _, tc := range []struct{ msglen, maxfds int }{{-1, 1}, {10, 0}, {10, -1}} {
@@ -237,8 +237,8 @@ func TestUNIXStreamFDArguments(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamSendFDs(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+func TestUnixStreamSendFDs(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		f1, f2 := skFiles(t)
@@ -275,8 +275,8 @@ func TestUNIXStreamSendFDs(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamFDsBetweenAnyioStreams(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+func TestUnixStreamFDsBetweenAnyioStreams(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		a, b := skUnixStreams(t, skSocketPaths(t)["Path"])
 		defer a.Close(ctx)
 		defer b.Close(ctx)
@@ -297,8 +297,8 @@ func TestUNIXStreamFDsBetweenAnyioStreams(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamReceiveFDsCancelled(t *testing.T) {
-	skRun(t, func(ctx context.Context) error {
+func TestUnixStreamReceiveFDsCancelled(t *testing.T) {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s, peer := skRawUnixPair(t)
 		defer s.Close(ctx)
 		scope := anyio.MoveOnAfter(10 * time.Millisecond)
@@ -322,13 +322,13 @@ func TestUNIXStreamReceiveFDsCancelled(t *testing.T) {
 	})
 }
 
-func TestUNIXStreamCloseAfterCancelledIO(t *testing.T) {
+func TestUnixStreamCloseAfterCancelledIO(t *testing.T) {
 	// AnyIO's test_close_after_cancelled_io: a handler whose I/O was
 	// cancelled still closes its stream cleanly.
 	for _, op := range []string{"Receive", "Send"} {
 		t.Run(op, func(t *testing.T) {
 			path := skSocketPaths(t)["Path"]
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				l, err := anyio.CreateUnixListener(ctx, path)
 				if err != nil {
 					return err
@@ -379,7 +379,7 @@ func TestUNIXStreamCloseAfterCancelledIO(t *testing.T) {
 
 func TestConnectUnixNoSocket(t *testing.T) {
 	paths := skSocketPaths(t)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		_, err := anyio.ConnectUnix(ctx, paths["Path"])
 		skWantErr(t, "ConnectUnix to a missing path", err, fs.ErrNotExist)
 		_, err = anyio.ConnectUnix(ctx, paths["Abstract"])
@@ -388,10 +388,10 @@ func TestConnectUnixNoSocket(t *testing.T) {
 	})
 }
 
-func TestUNIXListener(t *testing.T) {
+func TestUnixListener(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				l, err := anyio.CreateUnixListener(ctx, path)
 				if err != nil {
 					return err
@@ -435,7 +435,7 @@ func TestUNIXListener(t *testing.T) {
 	}
 }
 
-func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
+func TestUnixListenerStaleSocketAndMode(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
 	// A socket file left behind by a process that did not clean up.
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
@@ -446,7 +446,7 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	unix.Close(fd)
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for range 2 { // the second time, the first listener's file is gone or stale
 			l, err := anyio.CreateUnixListener(ctx, path, anyio.Mode(0o600), anyio.Backlog(5))
 			if err != nil {
@@ -478,9 +478,9 @@ func TestUNIXListenerStaleSocketAndMode(t *testing.T) {
 	})
 }
 
-func TestMultiListenerTCPAndUNIX(t *testing.T) {
+func TestMultiListenerTCPAndUnix(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		tcp, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("localhost"))
 		if err != nil {
 			return err
@@ -560,10 +560,10 @@ func skUnixDatagram(t *testing.T, ctx context.Context, path string) anyio.UnixDa
 	return s
 }
 
-func TestUNIXDatagramSocket(t *testing.T) {
+func TestUnixDatagramSocket(t *testing.T) {
 	for name, path := range skSocketPaths(t) {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s := skUnixDatagram(t, ctx, path)
 				if got, _ := anyio.Extra(s, anyio.SocketAttribute.Family); got != anyio.AFUnix {
 					t.Errorf("Family = %v", got)
@@ -635,9 +635,9 @@ func TestUNIXDatagramSocket(t *testing.T) {
 	}
 }
 
-func TestUNIXDatagramUnbound(t *testing.T) {
+func TestUnixDatagramUnbound(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		s := skUnixDatagram(t, ctx, path)
 		u, err := anyio.CreateUnixDatagramSocket(ctx)
 		if err != nil {
@@ -655,9 +655,9 @@ func TestUNIXDatagramUnbound(t *testing.T) {
 	})
 }
 
-func TestUNIXDatagramModeAndStale(t *testing.T) {
+func TestUnixDatagramModeAndStale(t *testing.T) {
 	path := skSocketPaths(t)["Path"]
-	skRun(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		for range 2 {
 			s, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPath(path), anyio.Mode(0o640))
 			if err != nil {
@@ -718,7 +718,7 @@ func TestDatagramSocketsCloseAndBusy(t *testing.T) {
 	}
 	for name, mk := range makers {
 		t.Run(name, func(t *testing.T) {
-			skRun(t, func(ctx context.Context) error {
+			anyiotest.Run(t, func(ctx context.Context) error {
 				s := mk(t, ctx)
 				err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 					done := make(chan error, 1)

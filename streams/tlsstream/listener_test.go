@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -28,9 +29,9 @@ func tcpListener(t *testing.T, ctx context.Context) (*anyio.MultiListener[anyio.
 	return multi, port
 }
 
-func TestTLSListenerHandshakeFailure(t *testing.T) {
+func TestListenerHandshakeFailure(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		failures := make(chan error, 1)
 		var transport anyio.ByteStream
@@ -98,7 +99,7 @@ func TestHandleHandshakeErrorLogs(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(h))
 	defer slog.SetDefault(old)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		ct, st := tcpPair(t)
 		defer st.Close(ctx)
 		failure := errors.New("handshake went wrong")
@@ -150,9 +151,9 @@ func mutualH2Configs(t *testing.T) (scfg, ccfg *tls.Config) {
 	return scfg, ccfg
 }
 
-func TestTLSListenerServe(t *testing.T) {
+func TestListenerServe(t *testing.T) {
 	scfg, ccfg := mutualH2Configs(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, scfg, tlsstream.HandshakeErrorHandler(func(ctx context.Context, err error, s anyio.ByteStream) {
 			t.Errorf("handshake failed: %v", err)
@@ -210,9 +211,9 @@ func TestTLSListenerServe(t *testing.T) {
 	})
 }
 
-func TestTLSListenerHandshakeTimeout(t *testing.T) {
+func TestListenerHandshakeTimeout(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		failures := make(chan error, 1)
 		l := tlsstream.NewListener(multi, ca.ServerConfig(),
@@ -247,7 +248,7 @@ func TestTLSListenerHandshakeTimeout(t *testing.T) {
 
 func TestConnectFailures(t *testing.T) {
 	ca, other := anyiotest.NewCA(t), anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		multi, port := tcpListener(t, ctx)
 		l := tlsstream.NewListener(multi, ca.ServerConfig(), tlsstream.HandshakeErrorHandler(
 			func(ctx context.Context, err error, s anyio.ByteStream) { anyio.CloseForcefully(s) }))
@@ -308,7 +309,7 @@ func (m memoryConnectable) Connect(ctx context.Context) (anyio.ByteStream, error
 
 func TestConnectableOverMemory(t *testing.T) {
 	ca := anyiotest.NewCA(t)
-	run(t, func(ctx context.Context) error {
+	anyiotest.Run(t, func(ctx context.Context) error {
 		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
 			c := tlsstream.Connectable{
 				Transport: memoryConnectable{tg: tg, cfg: ca.ServerConfig()},
@@ -326,6 +327,93 @@ func TestConnectableOverMemory(t *testing.T) {
 			if err != nil || string(buf[:n]) != "hello, world" {
 				t.Errorf("Receive = %q, %v", buf[:n], err)
 			}
+			return nil
+		})
+	})
+}
+
+// Ports AnyIO's TestTLSListener.test_extra_attributes: a stream that a
+// Listener hands to its handler, for a client that is not anyio and
+// presents a certificate, offers the TLS attributes of the server side;
+// closing it sends close_notify.
+func TestListenerExtraAttributes(t *testing.T) {
+	scfg, ccfg := mutualH2Configs(t)
+	ccfg.ServerName = "localhost"
+	anyiotest.Run(t, func(ctx context.Context) error {
+		multi, port := tcpListener(t, ctx)
+		l := tlsstream.NewListener(multi, scfg, tlsstream.HandshakeErrorHandler(func(ctx context.Context, err error, s anyio.ByteStream) {
+			t.Errorf("TLS handshake failed: %v", err)
+			tlsstream.HandleHandshakeError(ctx, err, s)
+		}))
+		defer l.Close(ctx)
+		if sc, err := anyio.Extra(l, tlsstream.Attribute.StandardCompatible); !sc || err != nil {
+			t.Errorf("the listener's StandardCompatible = %v, %v; want true", sc, err)
+		}
+		handled := make(chan struct{})
+		clientDone := make(chan error, 1)
+		return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error {
+				return l.Serve(ctx, func(ctx context.Context, s *tlsstream.Stream) error {
+					defer close(handled)
+					if p, _ := anyio.Extra(s, tlsstream.Attribute.ALPNProtocol); p != "h2" {
+						t.Errorf("ALPNProtocol = %q, want h2", p)
+					}
+					if cs, _ := anyio.Extra(s, tlsstream.Attribute.Cipher); cs == 0 || tls.CipherSuiteName(cs) == "" {
+						t.Errorf("Cipher = %#x", cs)
+					}
+					cert, _ := anyio.Extra(s, tlsstream.Attribute.PeerCertificate)
+					if cert == nil || cert.Subject.CommonName != "dummy-client" {
+						t.Errorf("PeerCertificate = %v, want the client's", cert)
+					}
+					if raw, _ := anyio.Extra(s, tlsstream.Attribute.PeerCertificateBinary); cert == nil || !bytes.Equal(raw, cert.Raw) {
+						t.Errorf("PeerCertificateBinary does not match the client certificate")
+					}
+					if server, _ := anyio.Extra(s, tlsstream.Attribute.ServerSide); !server {
+						t.Error("ServerSide = false")
+					}
+					if shared, _ := anyio.Extra(s, tlsstream.Attribute.SharedCiphers); len(shared) < 2 {
+						t.Errorf("SharedCiphers = %v, want more than one", shared)
+					}
+					if st, _ := anyio.Extra(s, tlsstream.Attribute.ConnectionState); !st.HandshakeComplete {
+						t.Error("ConnectionState.HandshakeComplete = false")
+					}
+					if sc, _ := anyio.Extra(s, tlsstream.Attribute.StandardCompatible); !sc {
+						t.Error("StandardCompatible of the accepted stream = false")
+					}
+					if ver, _ := anyio.Extra(s, tlsstream.Attribute.TLSVersion); !strings.HasPrefix(tls.VersionName(ver), "TLS") {
+						t.Errorf("TLSVersion = %s", tls.VersionName(ver))
+					}
+					if err := s.Send(ctx, []byte{0}); err != nil {
+						t.Errorf("Send = %v", err)
+					}
+					if err := s.Close(ctx); err != nil {
+						t.Errorf("Close = %v", err)
+					}
+					return nil
+				}, nil)
+			})
+			go func() {
+				raw, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
+				if err != nil {
+					clientDone <- err
+					return
+				}
+				defer raw.Close()
+				raw.SetDeadline(time.Now().Add(testTimeout)) // a safety net only
+				c := tls.Client(raw, ccfg)
+				b := make([]byte, 1)
+				if _, err := io.ReadFull(c, b); err != nil || b[0] != 0 {
+					clientDone <- errors.Join(err, errors.New("client: no zero byte"))
+					return
+				}
+				clientDone <- readToEnd(c)
+			}()
+			// The client sees the end only after the handler's Close.
+			if err := <-clientDone; err != io.EOF {
+				t.Errorf("the client's read ended with %v, want io.EOF (close_notify)", err)
+			}
+			<-handled
+			tg.CancelScope().Cancel()
 			return nil
 		})
 	})
