@@ -75,15 +75,21 @@ func reversed[T any](s []T) []T {
 // WaitAllTasksBlocked blocks until every other task of the Run that ctx
 // belongs to is parked in an anyio wait (a sleep, a task group join, a
 // Start, a synchronization primitive, a stream) with no hand-off pending.
-// A task blocked outside anyio (on a raw channel, a sync.Mutex, a system
-// call) counts as running, so WaitAllTasksBlocked keeps waiting for it until
-// ctx is cancelled. It returns an error outside a Run.
+// A task waiting for I/O in anyio (a socket receive or send, Accept, a
+// datagram, WaitReadable, a process pipe, a pollable file) counts as
+// blocked exactly while it waits for the descriptor to be ready: one still
+// copying pending data counts as running. A task blocked outside anyio (on
+// a raw channel, a sync.Mutex, a system call, a connection without a
+// descriptor such as one end of net.Pipe) counts as running, so
+// WaitAllTasksBlocked keeps waiting for it until ctx is cancelled. It
+// returns an error outside a Run.
 func WaitAllTasksBlocked(ctx context.Context) error { return core.WaitAllTasksBlocked(ctx) }
 
 // DumpTasks writes the live task tree of the Run that ctx belongs to: each
 // task's ID, name and what it waits on, the cancel scopes it is in and, for
-// each task group, its scope's state (cancelled, shielded, deadline). The
-// format is for people and may change.
+// each task group, its scope's state (cancelled, shielded, deadline). A
+// task waiting for I/O names the wait and the peer ("waiting on TCP receive
+// from 127.0.0.1:5000"). The format is for people and may change.
 func DumpTasks(ctx context.Context, w io.Writer) error {
 	r := core.RunOf(ctx)
 	if r == nil {
