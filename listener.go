@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,18 @@ import (
 // its own, which Serve waits for before it returns). As in any task group, a
 // handler that fails cancels the group, and so Serve; the handler owns its
 // stream and should close it.
+//
+// Unlike AnyIO's serve, Serve survives errors that say that the process or
+// the system ran out of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM): it
+// waits and accepts again, as net/http's Server does, 5 ms after the first
+// failure, twice as long after each next one, at most 1 s, and back to 5 ms
+// once a connection is accepted. It logs the first failure of each such
+// burst at level Error through slog.Default(). The wait ends at once when
+// ctx is cancelled; a listener closed meanwhile ends Serve with
+// [ErrClosedResource]. An error that concerns only the connection being
+// accepted (ECONNABORTED, ECONNRESET, EPROTO) makes Serve accept again at
+// once, without logging. Accept itself still returns all these errors to
+// its caller.
 //
 // The listener offers SocketAttribute.Family, LocalAddress, LocalPort (IP
 // listeners) and RawSocket.
@@ -154,17 +167,43 @@ func wrapAccepted(c net.Conn) SocketStream {
 }
 
 func (l *socketListener) Serve(ctx context.Context, handler func(ctx context.Context, stream SocketStream) error, tg *TaskGroup) error {
-	return serveListener(ctx, l.Accept, handler, tg)
+	return serveListener(ctx, l.Accept, handler, tg, l.l.Addr())
 }
 
-// serveListener is the Serve loop of anyio's listeners.
-func serveListener[T any](ctx context.Context, accept func(ctx context.Context) (T, error), handler func(ctx context.Context, stream T) error, tg *TaskGroup) error {
+// The back-off of Serve after an Accept that failed for want of
+// descriptors or memory, as net/http's Server does it: the first wait is
+// serveMinBackOff, each next one twice the last, up to serveMaxBackOff.
+const (
+	serveMinBackOff = 5 * time.Millisecond
+	serveMaxBackOff = time.Second
+)
+
+// serveListener is the Serve loop of anyio's listeners. addr names the
+// listener in the log (nil: not named).
+func serveListener[T any](ctx context.Context, accept func(ctx context.Context) (T, error), handler func(ctx context.Context, stream T) error, tg *TaskGroup, addr net.Addr) error {
 	loop := func(ctx context.Context, tg *TaskGroup) error {
+		var delay time.Duration // the last wait of a burst of failures; 0 outside one
 		for {
 			s, err := accept(ctx)
 			if err != nil {
+				switch classifyAcceptError(err) {
+				case acceptAgain:
+					continue
+				case acceptBackOff:
+					if delay == 0 {
+						delay = serveMinBackOff
+						logAcceptExhausted(ctx, err, addr)
+					} else {
+						delay = min(2*delay, serveMaxBackOff)
+					}
+					if err := Sleep(ctx, delay); err != nil {
+						return err
+					}
+					continue
+				}
 				return err
 			}
+			delay = 0
 			tg.StartSoon(func(ctx context.Context) error { return handler(ctx, s) }, TaskName("Listener.Serve handler"))
 		}
 	}
@@ -172,6 +211,16 @@ func serveListener[T any](ctx context.Context, accept func(ctx context.Context) 
 		return WithTaskGroup(ctx, loop)
 	}
 	return loop(ctx, tg)
+}
+
+// logAcceptExhausted logs the first failure of a burst of Accepts that ran
+// out of descriptors or memory.
+func logAcceptExhausted(ctx context.Context, err error, addr net.Addr) {
+	attrs := []any{slog.Any("error", err)}
+	if addr != nil {
+		attrs = append(attrs, slog.String("listener", addr.String()))
+	}
+	slog.Default().ErrorContext(ctx, "anyio: Serve cannot accept connections for want of resources; it retries with back-off until they free up", attrs...)
 }
 
 // Close closes the listener; an Accept blocked in another task returns
