@@ -206,12 +206,12 @@ func TestServeBacksOffOnDescriptorExhaustion(t *testing.T) {
 			at += w
 			want = append(want, at) // the failures that follow, then the connection
 		}
-		want = append(want, at)     // ENFILE right after the connection
-		at += 5 * ms                // the schedule starts over
-		want = append(want, at)     // ENOBUFS
-		at += 10 * ms               //
-		want = append(want, at)     // ENOMEM
-		at += 20 * ms               //
+		want = append(want, at) // ENFILE right after the connection
+		at += 5 * ms            // the schedule starts over
+		want = append(want, at) // ENOBUFS
+		at += 10 * ms
+		want = append(want, at) // ENOMEM
+		at += 20 * ms
 		want = append(want, at, at) // the connection, then the Accept that finds the script run out
 		if got := l.acceptTimes(); !slices.Equal(got, want) {
 			t.Errorf("Accepts began at\n%v\nwant\n%v", got, want)
