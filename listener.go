@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -25,11 +26,25 @@ import (
 // usable), and the system's error otherwise (such as EMFILE when the process
 // is out of descriptors).
 //
-// Serve accepts connections until ctx is cancelled or Accept fails, and runs
+// Serve accepts connections until ctx is cancelled, the listener is closed
+// or Accept fails with an error other than those below, and runs
 // handler(ctx, stream) for each in a new task of tg (nil: of a task group of
 // its own, which Serve waits for before it returns). As in any task group, a
 // handler that fails cancels the group, and so Serve; the handler owns its
 // stream and should close it.
+//
+// Unlike AnyIO's serve, Serve survives errors that say that the process or
+// the system ran out of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM): it
+// waits and accepts again, as net/http's Server does, 5 ms after the first
+// failure, twice as long after each next one, at most 1 s, and back to 5 ms
+// once a connection is accepted. It logs the first failure of each such
+// burst at level Error through slog.Default() (Serve takes no options: the
+// [Listener] interface fixes its signature). The wait ends at once when ctx
+// is cancelled (Serve returns the cancellation error) or the listener is
+// closed (Serve returns [ErrClosedResource]). An error that concerns only
+// the connection being accepted (ECONNABORTED, ECONNRESET, EPROTO) makes
+// Serve accept again at once, without logging. Accept itself still returns
+// all these errors to its caller.
 //
 // The listener offers SocketAttribute.Family, LocalAddress, LocalPort (IP
 // listeners) and RawSocket.
@@ -51,6 +66,7 @@ type SocketListener interface {
 // connection goes to the next Accept, and Close ends it.
 func WrapListener(l net.Listener) SocketListener {
 	sl := &socketListener{l: l}
+	sl.closedCtx, sl.markClosed = context.WithCancel(context.Background())
 	sl.dl, _ = l.(interface{ SetDeadline(time.Time) error })
 	sl.attrs = socketAttributes(l.Addr(), nil, l)
 	sl.op = &sl.opv
@@ -83,7 +99,10 @@ type socketListener struct {
 	info   *core.WaitInfo // names a blocked Accept for DumpTasks
 	busy   atomic.Bool
 	closed atomic.Bool
-	attrs  map[any]func() any
+	// closedCtx is cancelled by Close; it ends Serve's back-off waits.
+	closedCtx  context.Context
+	markClosed context.CancelFunc
+	attrs      map[any]func() any
 
 	mu      sync.Mutex
 	pending *acceptCall // fallback for listeners without deadlines
@@ -191,17 +210,44 @@ func wrapAccepted(c net.Conn) SocketStream {
 }
 
 func (l *socketListener) Serve(ctx context.Context, handler func(ctx context.Context, stream SocketStream) error, tg *TaskGroup) error {
-	return serveListener(ctx, l.Accept, handler, tg)
+	return serveListener(ctx, l.Accept, handler, tg, l.l.Addr(), l.closedCtx)
 }
 
-// serveListener is the Serve loop of anyio's listeners.
-func serveListener[T any](ctx context.Context, accept func(ctx context.Context) (T, error), handler func(ctx context.Context, stream T) error, tg *TaskGroup) error {
+// The back-off of Serve after an Accept that failed for want of
+// descriptors or memory, as net/http's Server does it: the first wait is
+// serveMinBackOff, each next one twice the last, up to serveMaxBackOff.
+const (
+	serveMinBackOff = 5 * time.Millisecond
+	serveMaxBackOff = time.Second
+)
+
+// serveListener is the Serve loop of anyio's listeners. addr names the
+// listener in the log (nil: not named); closed, cancelled when the listener
+// is closed, ends a back-off wait early (nil: never).
+func serveListener[T any](ctx context.Context, accept func(ctx context.Context) (T, error), handler func(ctx context.Context, stream T) error, tg *TaskGroup, addr net.Addr, closed context.Context) error {
 	loop := func(ctx context.Context, tg *TaskGroup) error {
+		var delay time.Duration // the last wait of a burst of failures; 0 outside one
 		for {
 			s, err := accept(ctx)
 			if err != nil {
+				switch classifyAcceptError(err) {
+				case acceptAgain:
+					continue
+				case acceptBackOff:
+					if delay == 0 {
+						delay = serveMinBackOff
+						logAcceptExhausted(ctx, err, addr)
+					} else {
+						delay = min(2*delay, serveMaxBackOff)
+					}
+					if err := backOff(ctx, delay, closed); err != nil {
+						return err
+					}
+					continue
+				}
 				return err
 			}
+			delay = 0
 			tg.StartSoon(func(ctx context.Context) error { return handler(ctx, s) }, TaskName("Listener.Serve handler"))
 		}
 	}
@@ -211,12 +257,41 @@ func serveListener[T any](ctx context.Context, accept func(ctx context.Context) 
 	return loop(ctx, tg)
 }
 
+// backOff waits for d, or until ctx is cancelled (then it returns the
+// cancellation error) or closed is (then it returns nil: the next Accept
+// reports the closed listener).
+func backOff(ctx context.Context, d time.Duration, closed context.Context) error {
+	waitCtx := ctx
+	if closed != nil {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(closed, cancel)
+		defer stop()
+	}
+	if err := Sleep(waitCtx, d); err != nil && ctx.Err() != nil {
+		return core.CancelErr(ctx)
+	}
+	return nil
+}
+
+// logAcceptExhausted logs the first failure of a burst of Accepts that ran
+// out of descriptors or memory.
+func logAcceptExhausted(ctx context.Context, err error, addr net.Addr) {
+	attrs := []any{slog.Any("error", err)}
+	if addr != nil {
+		attrs = append(attrs, slog.String("listener", addr.String()))
+	}
+	slog.Default().ErrorContext(ctx, "anyio: Serve cannot accept connections for want of resources; it retries with back-off until they free up", attrs...)
+}
+
 // Close closes the listener; an Accept blocked in another task returns
 // [ErrClosedResource]. Connections already accepted stay open.
 func (l *socketListener) Close(ctx context.Context) error {
 	if l.closed.Swap(true) {
 		return nil
 	}
+	defer l.markClosed()
 	defer l.op.Release()
 	if err := l.l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err

@@ -45,7 +45,9 @@ func (m *MultiListener[T]) Listeners() []Listener[T] {
 // of its own, with the same handler and task group (nil: each listener makes
 // an ad-hoc group). It blocks until all of them have returned: when ctx is
 // cancelled, or when one fails, which cancels the others. It returns their
-// errors as a task group does.
+// errors as a task group does. A listener that runs out of descriptors
+// backs off in its own Serve (see [SocketListener]) while the others go on
+// serving.
 func (m *MultiListener[T]) Serve(ctx context.Context, handler func(ctx context.Context, stream T) error, tg *TaskGroup) error {
 	listeners := m.Listeners()
 	return WithTaskGroup(ctx, func(ctx context.Context, own *TaskGroup) error {

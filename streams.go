@@ -124,7 +124,9 @@ type ByteStream interface {
 // is closed, and runs handler for each one in a task of tg, or of a task
 // group of its own when tg is nil. It returns the listener's error, or the
 // cancellation error. The handler owns the stream it is given and should close
-// it.
+// it. anyio's socket listeners (and the listeners built on them) do not count
+// running out of descriptors or memory as failing: their Serve waits and
+// accepts again (see [SocketListener]).
 type Listener[T any] interface {
 	AsyncResource
 	TypedAttributeProvider

@@ -58,7 +58,10 @@ func TestDefaultProcessLimiter(t *testing.T) {
 			for i := range pids {
 				tg.StartSoon(func(ctx context.Context) error {
 					var err error
-					pids[i], err = sleep.RunSync(ctx, 50*time.Millisecond)
+					// Long enough that no call ends before the
+					// snapshot below, even when starting the
+					// workers is slow on a loaded machine.
+					pids[i], err = sleep.RunSync(ctx, time.Second)
 					return err
 				})
 			}

@@ -115,7 +115,8 @@ func NewListener[T anyio.ByteStream](l anyio.Listener[T], cfg *tls.Config, opts 
 // connection, in the connection's own task, it performs the handshake and
 // then calls handler with the TLS stream, which the handler owns. It
 // returns when the wrapped listener's Serve returns: once ctx is cancelled,
-// or when the listener or a handler fails.
+// or when the listener or a handler fails. Over an anyio socket listener it
+// thus rides out running out of descriptors (see anyio.SocketListener).
 func (l *Listener) Serve(ctx context.Context, handler func(ctx context.Context, stream *Stream) error, tg *anyio.TaskGroup) error {
 	return l.serve(ctx, func(ctx context.Context, transport anyio.ByteStream) error {
 		s, err := l.handshake(ctx, transport)

@@ -12,7 +12,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/anyio-go/anyio"
 	"github.com/anyio-go/anyio/anyiotest"
@@ -171,16 +170,30 @@ func TestStreamCancelledSend(t *testing.T) {
 		c, s := tlsPair(t, ca, ct, st, 0)
 		defer anyio.CloseForcefully(c)
 		defer anyio.CloseForcefully(s)
-		scope := anyio.MoveOnAfter(10 * time.Millisecond)
-		scope.Run(ctx, func(ctx context.Context) error {
-			err := c.Send(ctx, bytes.Repeat([]byte("x"), 100000))
-			if !errors.Is(err, anyio.ErrCancelled) {
-				t.Errorf("Send cancelled while blocked = %v", err)
+		// The Send blocks (nobody receives); once it does, its scope is
+		// cancelled.
+		scope := anyio.NewCancelScope()
+		err := anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+			tg.StartSoon(func(ctx context.Context) error {
+				return scope.Run(ctx, func(ctx context.Context) error {
+					err := c.Send(ctx, bytes.Repeat([]byte("x"), 100000))
+					if !errors.Is(err, anyio.ErrCancelled) {
+						t.Errorf("Send cancelled while blocked = %v", err)
+					}
+					return err
+				})
+			})
+			if err := anyio.WaitAllTasksBlocked(ctx); err != nil {
+				return err
 			}
-			return err
+			scope.Cancel()
+			return nil
 		})
+		if err != nil {
+			return err
+		}
 		if !scope.CancelledCaught() {
-			t.Fatal("the Send did not block")
+			t.Fatal("the Send was not cancelled")
 		}
 		if err := c.Send(ctx, []byte("more")); !errors.Is(err, anyio.ErrBrokenResource) {
 			t.Errorf("Send after a cancelled Send = %v, want anyio.ErrBrokenResource", err)
