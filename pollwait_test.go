@@ -42,9 +42,20 @@ func skFill(t *testing.T, c anyio.PollableConn) {
 	buf := make([]byte, 65536)
 	rc.Control(func(fd uintptr) {
 		unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 4096)
+		// Write until EAGAIN, and again whenever the peer's
+		// acknowledgements free room, until the peer (which never reads)
+		// has closed its window: then c stays unwritable. A socket full
+		// only once becomes writable again when the delayed
+		// acknowledgement of the last segment comes.
 		for {
-			if _, err := unix.Write(int(fd), buf); err != nil {
-				return // EAGAIN: full
+			for {
+				if _, err := unix.Write(int(fd), buf); err != nil {
+					break // EAGAIN: full for now
+				}
+			}
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+			if n, _ := unix.Poll(fds, 500); n == 0 {
+				return // no room for half a second: the window is closed
 			}
 		}
 	})
