@@ -20,15 +20,18 @@ const (
 )
 
 // Task.word packs the task's ID, kind, state and the two bits of the
-// blocked-task accounting: id<<idShift | seenBit | countedBit | kind<<2 |
+// blocked-task accounting: id<<idShift | visitBit | countedBit | kind<<2 |
 // state. The ID and kind are set before the task is published and never
 // change; the state changes with every park.
 const (
 	stateMask  = 3
 	kindShift  = 2
 	countedBit = 1 << 4 // the task is counted in Run.running
-	seenBit    = 1 << 5 // a watcher found the task parked: it counts itself when it runs again
-	idShift    = 6
+	// visitBit is flipped by a watcher's visit of a parked task: a wake-up
+	// of the task that read its word before the visit then fails its
+	// compare-and-swap, and reads Run.watch again (see Run).
+	visitBit = 1 << 5
+	idShift  = 6
 )
 
 // Task is an anyio task: the root of a Run or a goroutine started by a task
@@ -217,7 +220,12 @@ func (t *Task) Park(w *WaitInfo) {
 	t.waitRecord().info.Store(w)
 	for {
 		v := t.word.Load()
-		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit|seenBit)|taskParked) {
+		if v&stateMask == taskWoken {
+			// Woken before it parked (see Wake): what it waits for is
+			// there, and it goes on counting as running.
+			return
+		}
+		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit)|taskParked) {
 			if v&countedBit != 0 {
 				t.Run().uncount()
 			}
@@ -277,15 +285,15 @@ func (t *Task) Unpark() {
 	w := t.wait.Load()
 	w.info.Store(nil)
 	r := t.Run()
-	// While a watcher counts (or once one found the task parked), count
-	// the task as running before it stops being parked, so that
-	// WaitAllTasksBlocked never sees a moment when it is neither; a Wake
-	// that came in between has counted it already, so one count is undone.
+	// While a watcher counts, count the task as running before it stops
+	// being parked, so that WaitAllTasksBlocked never sees a moment when
+	// it is neither; a Wake that came in between has counted it already,
+	// so one count is undone. watch is read after the word: see Run.
 	added := false
 	for {
 		v := t.word.Load()
-		nv := v &^ (stateMask | seenBit)
-		if v&countedBit == 0 && (v&seenBit != 0 || r.watch.Load()) {
+		nv := v &^ stateMask
+		if v&countedBit == 0 && r.watch.Load() {
 			if !added {
 				r.running.Add(1)
 				added = true
@@ -313,26 +321,30 @@ func (t *Task) Unpark() {
 
 // Wake is called by another task that hands the parked task what it waits for,
 // before the hand-off becomes visible: the task counts as running from here,
-// so WaitAllTasksBlocked never sees a moment when it is neither.
+// so WaitAllTasksBlocked never sees a moment when it is neither. A task that
+// has not parked yet (it is on its way into the wait that the hand-off ends)
+// is marked woken too: its Park then leaves it counted as running, and its
+// Unpark (or ClearWake, if it took the hand-off without parking) clears
+// the mark.
 func (t *Task) Wake() {
 	if t == nil {
 		return
 	}
 	// As in Unpark: count first (while a watcher counts), then leave the
-	// parked state; undo the count if the task was no longer parked
-	// (unparked, or woken by another waker meanwhile).
-	if t.state() != taskParked {
+	// parked state; undo the count if the task was woken or exited
+	// meanwhile.
+	if st := t.state(); st == taskWoken || st == taskExited {
 		return
 	}
 	r := t.Run()
 	added := false
 	for {
 		v := t.word.Load()
-		if v&stateMask != taskParked {
+		if st := v & stateMask; st == taskWoken || st == taskExited {
 			break
 		}
-		nv := v&^(stateMask|seenBit) | taskWoken
-		if v&countedBit == 0 && (v&seenBit != 0 || r.watch.Load()) {
+		nv := v&^stateMask | taskWoken
+		if v&countedBit == 0 && r.watch.Load() {
 			if !added {
 				r.running.Add(1)
 				added = true
@@ -351,20 +363,34 @@ func (t *Task) Wake() {
 	}
 }
 
-// count makes the watcher count t, whatever it does meanwhile: a task that
-// runs (or was woken) is counted as running; a parked one is marked seen,
-// so that it counts itself when it runs again; an exited one is left
-// alone.
+// ClearWake ends the mark of a Wake that came before the task parked, when
+// the task took the hand-off without parking at all.
+func (t *Task) ClearWake() {
+	if t == nil {
+		return
+	}
+	for {
+		v := t.word.Load()
+		if v&stateMask != taskWoken || t.word.CompareAndSwap(v, v&^stateMask) {
+			return
+		}
+	}
+}
+
+// count is a watcher's visit of t, whatever t does meanwhile: a task that
+// runs (or was woken) is counted as running; a parked one gets its visitBit
+// flipped, so that it counts itself when it runs again (see Run); an exited
+// one is left alone.
 func (r *Run) count(t *Task) {
 	added := false
 	for {
 		v := t.word.Load()
 		st := v & stateMask
-		if st == taskExited || v&countedBit != 0 || st == taskParked && v&seenBit != 0 {
+		if st == taskExited || v&countedBit != 0 {
 			break
 		}
 		if st == taskParked {
-			if t.word.CompareAndSwap(v, v|seenBit) {
+			if t.word.CompareAndSwap(v, v^visitBit) {
 				break
 			}
 			continue
@@ -388,7 +414,7 @@ func (r *Run) count(t *Task) {
 func (t *Task) exitTask() bool {
 	for {
 		v := t.word.Load()
-		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit|seenBit)|taskExited) {
+		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit)|taskExited) {
 			return v&countedBit != 0
 		}
 	}
@@ -402,12 +428,14 @@ func (t *Task) exitTask() bool {
 // counter that every task of the Run shares (a contended cache line on every
 // wait). running counts the tasks whose countedBit is set: a task sets it
 // (after adding one to running) when it starts or runs again while watch is
-// set, or when it was marked seen, and clears it (then subtracts one) when
-// it parks or exits. A watcher that arrives sets watch, then visits every
-// task (count): the running ones it counts, the parked ones it marks seen.
-// Either the task's transition or the watcher's visit comes first on the
-// task's word, so none is missed; once the visit is over, running is exact
-// until the last watcher leaves.
+// set, and clears it (then subtracts one) when it parks or exits. A watcher
+// that arrives sets watch, then visits every task (count): it counts the
+// running ones and flips the visitBit of the parked ones. A task that runs
+// again reads its word, then watch, then swaps its word: if the visit came
+// after that swap, the visit counts the task; if it came before the read of
+// the word, the read of watch sees it set; if in between, the swap fails
+// and the task reads both again. So none is missed, and once the visit is
+// over, running is exact until the last watcher leaves.
 type Run struct {
 	root    *Task
 	running atomic.Int64 // tasks with countedBit set

@@ -232,8 +232,12 @@ func (w *Waiter[T]) Hand(v T) {
 func (w *Waiter[T]) Mark(v T) {
 	w.Val = v
 	w.Handed = true
-	w.claim() // from now on the cancellation sends nothing
-	w.Task.Wake()
+	// From now on the cancellation sends nothing. If it claimed the wait
+	// first, the task is waking up by itself, and counts itself as running
+	// when it runs (a Wake now would mark the task woken after that).
+	if w.claim() {
+		w.Task.Wake()
+	}
 }
 
 // Signal wakes a waiter after Mark; it never blocks. The waiter may return
@@ -365,7 +369,10 @@ func (w *Waiter[T]) Await(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool
 		runtime.Gosched()
 		select {
 		case handed := <-w.ch:
-			return handed // only the waker can have sent yet
+			// Only the waker can have sent yet: its Wake marked the
+			// task woken, and it takes the hand-off without parking.
+			w.Task.ClearWake()
+			return handed
 		default:
 		}
 	}
