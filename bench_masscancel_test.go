@@ -11,12 +11,28 @@ package anyio_test
 
 import (
 	"context"
+	"flag"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/anyio-go/anyio"
 )
 
 const massCancelTasks = 100_000 // waiting tasks per op of the mass cancellation benchmarks
+
+// massCancelSelected reports whether the mass cancellation benchmarks were
+// asked for by name (or by the environment, as go run ./bench -scale does),
+// so that "go test -bench=." does not run them.
+func massCancelSelected(b *testing.B) {
+	if os.Getenv("ANYIO_BENCH_SCALE") != "" {
+		return
+	}
+	if f := flag.Lookup("test.bench"); f != nil && strings.Contains(f.Value.String(), "MassCancel") {
+		return
+	}
+	b.Skip("skipped: it parks 100,000 tasks per op (hundreds of MiB, seconds per run); select it with -bench=MassCancel or set ANYIO_BENCH_SCALE=1")
+}
 
 // benchMassCancel runs the anyio side: each op starts massCancelTasks tasks
 // running wait in a task group, waits until all of them are parked, then
@@ -81,6 +97,7 @@ func benchMassCancelRaw(b *testing.B) {
 // BenchmarkMassCancelLock cancels massCancelTasks tasks waiting to acquire a
 // Lock that the root task holds.
 func BenchmarkMassCancelLock(b *testing.B) {
+	massCancelSelected(b)
 	b.Run("anyio", func(b *testing.B) {
 		benchMassCancel(b, func(ctx context.Context) (func(context.Context) error, func(context.Context) error) {
 			l := new(anyio.Lock)
@@ -103,6 +120,7 @@ func BenchmarkMassCancelLock(b *testing.B) {
 // BenchmarkMassCancelMemoryStream cancels massCancelTasks tasks waiting to
 // receive from an unbuffered memory object stream that nobody sends to.
 func BenchmarkMassCancelMemoryStream(b *testing.B) {
+	massCancelSelected(b)
 	b.Run("anyio", func(b *testing.B) {
 		benchMassCancel(b, func(ctx context.Context) (func(context.Context) error, func(context.Context) error) {
 			send, recv := anyio.NewMemoryObjectStream[int](0)
