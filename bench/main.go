@@ -17,7 +17,7 @@
 //
 //	go run ./bench                  # 10 rounds of every pair but the heavy ones
 //	go run ./bench -rounds 20 -bench 'spawn|scope'
-//	go run ./bench -scale           # also the heavy ones: a million tasks, 10,000 connections
+//	go run ./bench -scale           # also the heavy ones: a million tasks, 100,000 cancelled waiters, 10,000 connections
 //	go run ./bench -python          # the README's table: anyio, raw Go and Python's AnyIO
 //	go run ./bench -readme          # the same, written into README.md
 //
@@ -76,6 +76,10 @@ var targets = []target{
 	{Name: "cancel-latency", Pkg: ".", Anyio: "BenchmarkCancelLatency/anyio", Raw: "BenchmarkCancelLatency/raw", Cmp: "≤", Bound: 2},
 	{Name: "scale", Pkg: ".", Anyio: "BenchmarkScale/anyio", Raw: "BenchmarkScale/raw", Cmp: "≤", Bound: 1.5, Heavy: true, Benchtime: "1x"},
 	{Name: "scale-memory", Pkg: ".", Anyio: "BenchmarkScale/anyio", Raw: "BenchmarkScale/raw", Metric: "B/task", Cmp: "<", Bound: 4096, Absolute: true, Heavy: true, Benchtime: "1x"},
+	{Name: "mass-cancel-lock", Pkg: ".", Anyio: "BenchmarkMassCancelLock/anyio", Raw: "BenchmarkMassCancelLock/raw", Metric: "ns/task", Cmp: "≤", Bound: 2, Heavy: true, Benchtime: "2x"},
+	{Name: "mass-cancel-lock-memory", Pkg: ".", Anyio: "BenchmarkMassCancelLock/anyio", Raw: "BenchmarkMassCancelLock/raw", Metric: "B/task", Heavy: true, Benchtime: "2x"},
+	{Name: "mass-cancel-memstream", Pkg: ".", Anyio: "BenchmarkMassCancelMemoryStream/anyio", Raw: "BenchmarkMassCancelMemoryStream/raw", Metric: "ns/task", Cmp: "≤", Bound: 2, Heavy: true, Benchtime: "2x"},
+	{Name: "mass-cancel-memstream-memory", Pkg: ".", Anyio: "BenchmarkMassCancelMemoryStream/anyio", Raw: "BenchmarkMassCancelMemoryStream/raw", Metric: "B/task", Heavy: true, Benchtime: "2x"},
 	{Name: "memstream-rendezvous", Pkg: ".", Anyio: "BenchmarkMemoryStreamRendezvous/anyio", Raw: "BenchmarkMemoryStreamRendezvous/raw", Cmp: "≤", Bound: 2},
 	{Name: "memstream-buffered", Pkg: ".", Anyio: "BenchmarkMemoryStreamBuffered/anyio", Raw: "BenchmarkMemoryStreamBuffered/raw", Cmp: "≤", Bound: 2},
 	{Name: "memstream-4x4", Pkg: ".", Anyio: "BenchmarkMemoryStreamFanInOut/anyio", Raw: "BenchmarkMemoryStreamFanInOut/raw", Cmp: "≤", Bound: 2},
@@ -123,7 +127,7 @@ type metrics map[string][]float64
 func main() {
 	rounds := flag.Int("rounds", 10, "number of interleaved rounds")
 	filter := flag.String("bench", ".", "run only the targets whose name or benchmark matches this regexp")
-	scale := flag.Bool("scale", false, "include the heavy benchmarks (a million tasks, 10,000 connections)")
+	scale := flag.Bool("scale", false, "include the heavy benchmarks (a million tasks, 100,000 cancelled waiters, 10,000 connections)")
 	benchtime := flag.String("benchtime", "", "passed to -test.benchtime (default: the testing package's 1s)")
 	verbose := flag.Bool("v", false, "print every benchmark result line")
 	python := flag.Bool("python", false, "measure the README's workloads, Python's AnyIO too, and print the README's table")

@@ -213,14 +213,17 @@ func (g *Group) handedOut(f func(t *Task) bool) {
 
 // exitChild records that child t has finished, and wakes the host if it
 // waits in join and t was the last child.
-func (g *Group) exitChild(t *Task) {
-	t.exit()
+//
+// It reports whether t was counted as running (see Task.exitTask): the
+// caller passes that to Run.exited once it is done with t.
+func (g *Group) exitChild(t *Task) (counted bool) {
+	counted = t.exitTask()
 	n := g.n.Add(-1)
 	if n == 0 {
 		// joining is set before join reads n: if it is unset here, join
 		// will see n == 0 and not wait.
 		if !g.joining.Load() {
-			return // the next spawn drops the list
+			return counted // the next spawn drops the list
 		}
 		var wake chan struct{}
 		g.mu.Lock()
@@ -236,7 +239,7 @@ func (g *Group) exitChild(t *Task) {
 			g.host.Wake()
 			close(wake)
 		}
-		return
+		return counted
 	}
 	// Many children have exited while a few run on and nobody spawns:
 	// sweep, so that a long-lived group does not keep its finished
@@ -246,6 +249,7 @@ func (g *Group) exitChild(t *Task) {
 		g.sweepLocked()
 		g.mu.Unlock()
 	}
+	return counted
 }
 
 // StartSoon starts fn as a child task.
@@ -254,7 +258,7 @@ func (g *Group) StartSoon(fn func(context.Context) error, name string, pc uintpt
 	g.checkActive("StartSoon")
 	t := g.addChildLocked(name, pc, taskSoon)
 	g.mu.Unlock()
-	g.run.taskStarted()
+	g.run.taskStarted(t)
 	go runChild(t, fn)
 }
 
@@ -355,8 +359,7 @@ func (g *Group) finishChild(t *Task, err error, cancelled bool) {
 		t.x.Load().ownScope.Exit(nil)
 	}
 	t.releaseWaits()
-	g.exitChild(t)
-	g.run.taskExited()
+	g.run.exited(g.exitChild(t))
 }
 
 // addError records err, a failure or (cancelled) a cancellation error.
@@ -562,7 +565,7 @@ func (g *Group) Start(ctx context.Context, fn func(ctx context.Context, st *Star
 	st := &StartState{g: g, t: t, caller: caller, done: make(chan struct{})}
 	g.mu.Unlock()
 	child := x.ownScope.EnterTask(ctx, t, true)
-	g.run.taskStarted()
+	g.run.taskStarted(t)
 	go g.runStartChild(t, st, fn, child)
 
 	caller.Park(startInfo)
@@ -611,10 +614,10 @@ func (g *Group) runStartChild(t *Task, st *StartState, fn func(context.Context, 
 		// the child.
 		t.x.Load().ownScope.Exit(nil)
 		t.releaseWaits()
-		g.exitChild(t)
+		counted := g.exitChild(t)
 		st.caller.Wake()
 		close(st.done)
-		g.run.taskExited()
+		g.run.exited(counted)
 	}()
 	err = fn(ctx, st)
 	returned = true

@@ -50,7 +50,8 @@ type Scope struct {
 	prev, next   *Scope          // siblings in parent.children
 	children     *Scope
 	stopForeign  func() bool
-	prevTask     *Scope // the task's innermost scope before this one was entered
+	prevTask     *Scope     // the task's innermost scope before this one was entered
+	waits        *scopeWait // standing registrations of waits on ctx (see waitreg.go)
 
 	// A CancelScope is allocated for every scope a program enters, and its
 	// size is most of what entering costs beyond context.WithCancel, so the
@@ -315,6 +316,7 @@ func (s *Scope) cancelWith(cause *CancelledError) {
 		s.cause.Store(cause)
 	}
 	s.cancelInner(cause.pub)
+	s.fireWaitsLocked()
 }
 
 // Cancel cancels the scope; reason, if not empty, appears in the error.
@@ -533,6 +535,9 @@ func (s *Scope) Abort() {
 func (s *Scope) exitLocked() {
 	s.state = scopeExited
 	s.stopTimerLocked()
+	// No registration is added once the state is scopeExited (see
+	// addWait): those left are fired once the context is done, below.
+	waits := s.waits != nil
 	s.mu.Unlock()
 	s.unlink()
 	if t := s.task; t != nil {
@@ -542,6 +547,11 @@ func (s *Scope) exitLocked() {
 	// cause need not be recorded (CancelErr then asks context.Cause), and
 	// every scope's exit saves an atomic store.
 	s.cancelInner(exitedCause.pub)
+	if waits {
+		s.mu.Lock()
+		s.fireWaitsLocked()
+		s.mu.Unlock()
+	}
 	if t := s.task; t != nil {
 		t.leftScope(s, s.prevTask)
 	}

@@ -19,13 +19,19 @@ const (
 	taskExited // a group child that has finished (see Group.exitChild)
 )
 
-// Task.word packs the task's ID, kind and state: id<<idShift | kind<<2 |
+// Task.word packs the task's ID, kind, state and the two bits of the
+// blocked-task accounting: id<<idShift | visitBit | countedBit | kind<<2 |
 // state. The ID and kind are set before the task is published and never
 // change; the state changes with every park.
 const (
-	stateMask = 3
-	kindShift = 2
-	idShift   = 4
+	stateMask  = 3
+	kindShift  = 2
+	countedBit = 1 << 4 // the task is counted in Run.running
+	// visitBit is flipped by a watcher's visit of a parked task: a wake-up
+	// of the task that read its word before the visit then fails its
+	// compare-and-swap, and reads Run.watch again (see Run).
+	visitBit = 1 << 5
+	idShift  = 6
 )
 
 // Task is an anyio task: the root of a Run or a goroutine started by a task
@@ -58,9 +64,6 @@ func (t *Task) kind() uint64 { return t.word.Load() >> kindShift & 3 }
 
 // state returns the task's state.
 func (t *Task) state() uint64 { return t.word.Load() & stateMask }
-
-// exit marks a running child task as exited.
-func (t *Task) exit() { t.word.Or(taskExited) }
 
 // taskExtra holds what only some tasks have.
 type taskExtra struct {
@@ -215,8 +218,20 @@ func (t *Task) Park(w *WaitInfo) {
 		return
 	}
 	t.waitRecord().info.Store(w)
-	t.word.Add(taskParked) // from taskRunning: only the task itself parks
-	t.Run().blocked()
+	for {
+		v := t.word.Load()
+		if v&stateMask == taskWoken {
+			// Woken before it parked (see Wake): what it waits for is
+			// there, and it goes on counting as running.
+			return
+		}
+		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit)|taskParked) {
+			if v&countedBit != 0 {
+				t.Run().uncount()
+			}
+			return
+		}
+	}
 }
 
 // ParkCtx is Park for a wait that also ends when ctx is done. Once ctx is
@@ -289,22 +304,33 @@ func (t *Task) Unpark() {
 	}
 	w := t.wait.Load()
 	w.info.Store(nil)
-	// Count the task as running before it stops being parked, so that
-	// WaitAllTasksBlocked never sees a moment when it is neither; a Wake
-	// that came in between has counted it too, so one count is undone.
-	counted := false
+	r := t.Run()
+	// While a watcher counts, count the task as running before it stops
+	// being parked, so that WaitAllTasksBlocked never sees a moment when
+	// it is neither; a Wake that came in between has counted it already,
+	// so one count is undone. watch is read after the word: see Run.
+	added := false
 	for {
 		v := t.word.Load()
-		if v&stateMask == taskParked && !counted {
-			t.Run().running.Add(1)
-			counted = true
-		} else if v&stateMask == taskWoken && counted {
-			t.Run().blocked() // Wake counted it too
-			counted = false
+		nv := v &^ stateMask
+		if v&countedBit == 0 && r.watch.Load() {
+			if !added {
+				r.running.Add(1)
+				added = true
+			}
+			nv |= countedBit
+			added = !t.word.CompareAndSwap(v, nv)
+			if !added {
+				break
+			}
+			continue
 		}
-		if t.word.CompareAndSwap(v, v&^stateMask) {
+		if t.word.CompareAndSwap(v, nv) {
 			break
 		}
+	}
+	if added {
+		r.uncount()
 	}
 	// Only now that the task counts as running: until then, its done wait
 	// context is what tells WaitAllTasksBlocked that it is about to run.
@@ -315,40 +341,133 @@ func (t *Task) Unpark() {
 
 // Wake is called by another task that hands the parked task what it waits for,
 // before the hand-off becomes visible: the task counts as running from here,
-// so WaitAllTasksBlocked never sees a moment when it is neither.
+// so WaitAllTasksBlocked never sees a moment when it is neither. A task that
+// has not parked yet (it is on its way into the wait that the hand-off ends)
+// is marked woken too: its Park then leaves it counted as running, and its
+// Unpark (or ClearWake, if it took the hand-off without parking) clears
+// the mark.
 func (t *Task) Wake() {
 	if t == nil {
 		return
 	}
-	// As in Unpark: count first, then leave the parked state; undo the
-	// count if the task was no longer parked (unparked, or woken by another
-	// waker meanwhile).
-	if t.state() != taskParked {
+	// As in Unpark: count first (while a watcher counts), then leave the
+	// parked state; undo the count if the task was woken or exited
+	// meanwhile.
+	if st := t.state(); st == taskWoken || st == taskExited {
 		return
 	}
-	t.Run().running.Add(1)
+	r := t.Run()
+	added := false
 	for {
 		v := t.word.Load()
-		if v&stateMask != taskParked {
-			t.Run().blocked()
+		if st := v & stateMask; st == taskWoken || st == taskExited {
+			break
+		}
+		nv := v&^stateMask | taskWoken
+		if v&countedBit == 0 && r.watch.Load() {
+			if !added {
+				r.running.Add(1)
+				added = true
+			}
+			if t.word.CompareAndSwap(v, nv|countedBit) {
+				return
+			}
+			continue
+		}
+		if t.word.CompareAndSwap(v, nv) {
+			break
+		}
+	}
+	if added {
+		r.uncount()
+	}
+}
+
+// ClearWake ends the mark of a Wake that came before the task parked, when
+// the task took the hand-off without parking at all.
+func (t *Task) ClearWake() {
+	if t == nil {
+		return
+	}
+	for {
+		v := t.word.Load()
+		if v&stateMask != taskWoken || t.word.CompareAndSwap(v, v&^stateMask) {
 			return
 		}
-		if t.word.CompareAndSwap(v, v&^stateMask|taskWoken) {
+	}
+}
+
+// count is a watcher's visit of t, whatever t does meanwhile: a task that
+// runs (or was woken) is counted as running; a parked one gets its visitBit
+// flipped, so that it counts itself when it runs again (see Run); an exited
+// one is left alone.
+func (r *Run) count(t *Task) {
+	added := false
+	for {
+		v := t.word.Load()
+		st := v & stateMask
+		if st == taskExited || v&countedBit != 0 {
+			break
+		}
+		if st == taskParked {
+			if t.word.CompareAndSwap(v, v^visitBit) {
+				break
+			}
+			continue
+		}
+		if !added {
+			r.running.Add(1)
+			added = true
+		}
+		if t.word.CompareAndSwap(v, v|countedBit) {
 			return
+		}
+	}
+	if added {
+		r.uncount()
+	}
+}
+
+// exitTask marks t exited and reports whether it was counted as running:
+// the caller then calls r.exited once nothing it does after the exit (such
+// as waking the group's host) may run unseen.
+func (t *Task) exitTask() bool {
+	for {
+		v := t.word.Load()
+		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit)|taskExited) {
+			return v&countedBit != 0
 		}
 	}
 }
 
 // Run is one anyio.Run: the root task, its run variables and the blocked-task
 // accounting.
+//
+// The accounting is done only while a caller of WaitAllTasksBlocked watches:
+// otherwise a park or a wake-up touches only the task's own word, not a
+// counter that every task of the Run shares (a contended cache line on every
+// wait). running counts the tasks whose countedBit is set: a task sets it
+// (after adding one to running) when it starts or runs again while watch is
+// set, and clears it (then subtracts one) when it parks or exits. A watcher
+// that arrives sets watch, then visits every task (count): it counts the
+// running ones and flips the visitBit of the parked ones. A task that runs
+// again reads its word, then watch, then swaps its word: if the visit came
+// after that swap, the visit counts the task; if it came before the read of
+// the word, the read of watch sees it set; if in between, the swap fails
+// and the task reads both again. So none is missed, and once the visit is
+// over, running is exact until the last watcher leaves.
 type Run struct {
 	root    *Task
-	running atomic.Int64 // tasks that are not parked
+	running atomic.Int64 // tasks with countedBit set
+	watch   atomic.Bool  // a caller of WaitAllTasksBlocked watches: tasks that run count themselves
 
-	mu   sync.Mutex
-	vars map[any]any
-	wab  *wabBatch // callers of WaitAllTasksBlocked waiting now
-	wabN atomic.Int32
+	mu       sync.Mutex
+	vars     map[any]any
+	wab      *wabBatch // callers of WaitAllTasksBlocked waiting now
+	wabN     atomic.Int32
+	watchers int        // callers of WaitAllTasksBlocked; guarded by mu
+	counted  bool       // every task was visited since watch was set; guarded by mu
+	countMu  sync.Mutex // one visit of the tasks at a time
 
 	groupsMu sync.Mutex // guards taskExtra.groups and Group.prev/next of the run's tasks
 
@@ -363,7 +482,6 @@ func NewRun(parent context.Context, name string, pc uintptr) (*Run, context.Cont
 	r.root = &Task{pc: pc}
 	r.root.word.Store(lastTaskID.Add(1)<<idShift | taskRoot<<kindShift)
 	r.root.x.Store(&taskExtra{name: name, run: r, base: parent})
-	r.running.Store(1)
 	return r, &rootCtx{Context: parent, t: r.root}
 }
 
@@ -381,7 +499,7 @@ func (r *Run) Finish() {
 		f()
 	}
 	r.root.releaseWaits()
-	r.taskExited()
+	r.exited(r.root.exitTask())
 }
 
 // AtFinish registers f to run once the root task has returned, on its
@@ -398,24 +516,76 @@ func (r *Run) AtFinish(f func()) bool {
 	return true
 }
 
-func (r *Run) taskStarted() { r.running.Add(1) }
+// taskStarted counts t, a new task published in its group's list, if a
+// watcher counts.
+func (r *Run) taskStarted(t *Task) {
+	if r.watch.Load() {
+		r.count(t)
+	}
+}
 
-func (r *Run) taskExited() {
+// exited ends the count of an exited task that was counted (see exitTask).
+func (r *Run) exited(counted bool) {
+	if counted {
+		r.uncount()
+	}
+}
+
+// uncount subtracts a task from running, and releases the waiting callers
+// of WaitAllTasksBlocked if that was the last.
+func (r *Run) uncount() {
 	if r.running.Add(-1) == 0 && r.wabN.Load() > 0 {
 		r.releaseWAB()
 	}
 }
 
-func (r *Run) blocked() {
-	if r.running.Add(-1) == 0 && r.wabN.Load() > 0 {
-		r.releaseWAB()
+// watchBegin and watchEnd bracket a call of WaitAllTasksBlocked.
+func (r *Run) watchBegin() {
+	r.mu.Lock()
+	r.watchers++
+	if r.watchers == 1 {
+		r.watch.Store(true)
 	}
+	r.mu.Unlock()
+	r.countMu.Lock()
+	defer r.countMu.Unlock()
+	r.mu.Lock()
+	done := r.counted
+	r.mu.Unlock()
+	if done {
+		return
+	}
+	// Tasks started from here on count themselves (taskStarted); those
+	// that run again count themselves too (watch is set).
+	var visit func(t *Task)
+	visit = func(t *Task) {
+		r.count(t)
+		for _, g := range t.Groups() {
+			for _, c := range g.Children() {
+				visit(c)
+			}
+		}
+	}
+	visit(r.root)
+	r.mu.Lock()
+	r.counted = true
+	r.mu.Unlock()
+}
+
+func (r *Run) watchEnd() {
+	r.mu.Lock()
+	r.watchers--
+	if r.watchers == 0 {
+		r.watch.Store(false)
+		r.counted = false
+	}
+	r.mu.Unlock()
 }
 
 func (r *Run) releaseWAB() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.running.Load() != 0 || r.wab == nil {
+	if !r.counted || r.running.Load() != 0 || r.wab == nil {
 		return
 	}
 	close(r.wab.done)
@@ -462,6 +632,8 @@ func WaitAllTasksBlocked(ctx context.Context) error {
 		return errNoRun("WaitAllTasksBlocked")
 	}
 	r := t.Run()
+	r.watchBegin()
+	defer r.watchEnd()
 	for {
 		if err := ctx.Err(); err != nil {
 			return CancelErr(ctx)

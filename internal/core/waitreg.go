@@ -12,10 +12,16 @@ import (
 // wake-up, which made a contended hand-off cost twice what it costs on one
 // channel. The cancellation of the wait's context reaches the wait through a
 // standing registration instead: the first time a task waits with a given
-// context, it registers a context.AfterFunc on it, which stays until it
-// fires, the scope that made the context exits, or the task ends. When it
-// fires it ends the task's current wait, if that wait is on this context.
-
+// context, it registers on it, and the registration stays until it fires,
+// the scope that made the context exits, or the task ends. When it fires it
+// ends the task's current wait, if that wait is on this context.
+//
+// On the context of an anyio scope (a scope's body, a task group's child),
+// the registration is a node in the scope's list of waiters, and the scope
+// fires the whole list itself, in the goroutine that cancels it: cancelling
+// a group whose thousands of tasks wait in queues costs one call per task,
+// as closing a channel does, not a goroutine per task. On any other context
+// it is a context.AfterFunc.
 // WaitTarget is a wait that a standing registration can end.
 type WaitTarget interface {
 	// CancelWait ends the wait in progress as cancelled if it waits with
@@ -40,7 +46,28 @@ type waitRegs struct {
 
 type waitReg struct {
 	done <-chan struct{}
-	stop func() bool
+	stop func() bool // a context.AfterFunc's; nil for a scope's node
+	node *scopeWait  // the node in an anyio scope's list
+}
+
+// scopeWait is a task's standing registration on the context of an anyio
+// scope: a node of the scope's list of waiters (Scope.waits), guarded by
+// the scope's mu.
+type scopeWait struct {
+	t          *Task
+	s          *Scope
+	prev, next *scopeWait
+	linked     bool // in s.waits; cleared when the scope fires it or it is stopped
+}
+
+// stopReg cancels the registration: it takes the node off its scope's list,
+// or stops the context.AfterFunc.
+func (reg *waitReg) stopReg() {
+	if reg.node != nil {
+		reg.node.s.dropWait(reg.node)
+	} else {
+		reg.stop()
+	}
 }
 
 // maxWaitRegs bounds a task's standing registrations: a task that waits
@@ -80,18 +107,40 @@ func (t *Task) BeginWait(ctx context.Context, d <-chan struct{}, slot *WaitSlot)
 		return true
 	}
 	r.mu.Lock()
-	if !r.registeredLocked(d) {
-		if len(r.regs) == maxWaitRegs {
+	if r.registeredLocked(d) {
+		r.last.Store(d)
+		r.mu.Unlock()
+		return true
+	}
+	if len(r.regs) == maxWaitRegs {
+		r.mu.Unlock()
+		r.cur.Store(nil)
+		return false
+	}
+	if s := directScope(ctx); s != nil && s.ctx.Context.Done() == d {
+		// The node is linked after r.mu is released: the scope fires
+		// its list under its own mu, and the registrations it fires take
+		// r.mu (r.mu is a leaf lock).
+		node := &scopeWait{t: t, s: s}
+		r.regs = append(r.regs, waitReg{done: d, node: node})
+		r.n.Store(int32(len(r.regs)))
+		r.last.Store(d)
+		r.mu.Unlock()
+		if !s.addWait(node) {
+			// The scope is done or exiting: the caller watches d itself.
+			r.mu.Lock()
+			r.dropLocked(d)
 			r.mu.Unlock()
 			r.cur.Store(nil)
 			return false
 		}
-		// AfterFunc runs f in a goroutine of its own, never here, so
-		// holding r.mu is fine.
-		stop := context.AfterFunc(ctx, func() { t.waitContextDone(d) })
-		r.regs = append(r.regs, waitReg{done: d, stop: stop})
-		r.n.Store(int32(len(r.regs)))
+		return true
 	}
+	// AfterFunc runs f in a goroutine of its own, never here, so holding
+	// r.mu is fine.
+	stop := context.AfterFunc(ctx, func() { t.waitContextDone(d) })
+	r.regs = append(r.regs, waitReg{done: d, stop: stop})
+	r.n.Store(int32(len(r.regs)))
 	r.last.Store(d)
 	r.mu.Unlock()
 	return true
@@ -160,7 +209,7 @@ func (t *Task) releaseWaitsOn(ctx context.Context) {
 	reg, ok := r.dropLocked(d)
 	r.mu.Unlock()
 	if ok {
-		reg.stop()
+		reg.stopReg()
 	}
 }
 
@@ -179,7 +228,61 @@ func (t *Task) releaseWaits() {
 	r.regs = nil
 	r.n.Store(0)
 	r.mu.Unlock()
-	for _, reg := range regs {
-		reg.stop()
+	for i := range regs {
+		regs[i].stopReg()
+	}
+}
+
+// addWait links a standing registration into the scope's list, and reports
+// whether it did: not once the scope's context is done or the scope exits
+// (then nothing would fire it).
+func (s *Scope) addWait(n *scopeWait) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != scopeEntered || s.ctx.Context.Err() != nil {
+		return false
+	}
+	n.prev, n.next = nil, s.waits
+	if s.waits != nil {
+		s.waits.prev = n
+	}
+	s.waits = n
+	n.linked = true
+	return true
+}
+
+// dropWait takes a registration off the scope's list if it is still there.
+func (s *Scope) dropWait(n *scopeWait) {
+	s.mu.Lock()
+	if n.linked {
+		s.unlinkWaitLocked(n)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Scope) unlinkWaitLocked(n *scopeWait) {
+	if n.prev != nil {
+		n.prev.next = n.next
+	} else {
+		s.waits = n.next
+	}
+	if n.next != nil {
+		n.next.prev = n.prev
+	}
+	n.prev, n.next, n.linked = nil, nil, false
+}
+
+// fireWaitsLocked fires every registration on the scope's context, which is
+// done: each ends its task's current wait if that wait is on the context.
+// s.mu is held; a registration's callback takes only its task's waitRegs
+// lock and sends on a buffered channel, so it never blocks.
+func (s *Scope) fireWaitsLocked() {
+	if s.waits == nil {
+		return
+	}
+	d := s.ctx.Context.Done()
+	for n := s.waits; n != nil; n = s.waits {
+		s.unlinkWaitLocked(n)
+		n.t.waitContextDone(d)
 	}
 }

@@ -139,13 +139,25 @@ func get[T any](ctx context.Context, t *core.Task) *Waiter[T] {
 		return w
 	}
 	r := t.Run()
+	d := ctx.Done()
 	if w, _ := poolOf[T]().Get().(*Waiter[T]); w != nil && w.run == r {
 		w.ctx, w.Task = ctx, t
+		// The Done channel of the new wait is in place before its
+		// generation starts: a registration of the waiter's last wait
+		// that fires late (it read the task's current wait before that
+		// wait ended) must find the new generation with the new channel,
+		// never with the old one, which it would take for its own. (A
+		// nil d, of a shielded wait, is stored too: no channel matches
+		// it.)
+		if w.done.Load() != any(d) {
+			w.done.Store(d)
+		}
 		w.st.Store((w.st.Load()>>genShift+1)<<genShift | phaseWaiting)
 		return w
 	}
 	w := &Waiter[T]{ch: make(chan bool, 2), ctx: ctx, Task: t, run: r}
 	w.slot.Target = w
+	w.done.Store(d)
 	w.st.Store(1<<genShift | phaseWaiting)
 	return w
 }
@@ -220,8 +232,12 @@ func (w *Waiter[T]) Hand(v T) {
 func (w *Waiter[T]) Mark(v T) {
 	w.Val = v
 	w.Handed = true
-	w.claim() // from now on the cancellation sends nothing
-	w.Task.Wake()
+	// From now on the cancellation sends nothing. If it claimed the wait
+	// first, the task is waking up by itself, and counts itself as running
+	// when it runs (a Wake now would mark the task woken after that).
+	if w.claim() {
+		w.Task.Wake()
+	}
 }
 
 // Signal wakes a waiter after Mark; it never blocks. The waiter may return
@@ -353,7 +369,10 @@ func (w *Waiter[T]) Await(mu sync.Locker, q *Queue[T], info *core.WaitInfo) bool
 		runtime.Gosched()
 		select {
 		case handed := <-w.ch:
-			return handed // only the waker can have sent yet
+			// Only the waker can have sent yet: its Wake marked the
+			// task woken, and it takes the hand-off without parking.
+			w.Task.ClearWake()
+			return handed
 		default:
 		}
 	}
@@ -383,9 +402,7 @@ func (w *Waiter[T]) sleep(d <-chan struct{}) bool {
 	if d == nil {
 		return <-w.ch // a context that is never done: only a hand-off ends the wait
 	}
-	if w.done.Load() != any(d) {
-		w.done.Store(d)
-	}
+	// w.done is d already (see get).
 	if w.Task.BeginWait(w.ctx, d, &w.slot) {
 		// The context's cancellation now arrives on w.ch; if it came
 		// before the announcement, it is seen here.

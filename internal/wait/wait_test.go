@@ -363,3 +363,58 @@ func TestAwaitPastRegistrationLimit(t *testing.T) {
 		}
 	})
 }
+
+// A standing registration's callback reads the task's current wait, then
+// ends it; the wait can end meanwhile and its waiter be recycled for a new
+// wait, on another context (or a shielded one). The late callback must not
+// end the new wait, even when it comes before the new wait parks: a new wait
+// on a live context that reported itself cancelled made Lock.Acquire return
+// nil (the error of a live context) without the lock.
+func TestCancelWaitStaleAfterReuse(t *testing.T) {
+	for _, shielded := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			var mu sync.Mutex
+			var q Queue[int]
+			ctx, finish := taskCtx(t.Context())
+			defer finish()
+			for range 100 { // until the pool hands the waiter back (it drops some under -race)
+				a, cancelA := context.WithCancel(ctx)
+				w1, res := parked(a, &mu, &q)
+				mu.Lock()
+				q.PopReady().Hand(1)
+				mu.Unlock()
+				if ok := <-res; !ok {
+					t.Fatal("first Await = false, want true")
+				}
+				w1.Free()
+				cancelA()
+				var w2 *Waiter[int]
+				if shielded {
+					w2 = NewShielded[int](ctx)
+				} else {
+					w2 = New[int](ctx)
+				}
+				if w2 != w1 {
+					continue
+				}
+				w2.CancelWait(a.Done()) // the late callback of a's registration
+				q.Push(w2)
+				res = await(w2, &mu, &q)
+				synctest.Wait()
+				select {
+				case ok := <-res:
+					t.Fatalf("shielded %v: the new wait ended (%v) by the cancellation of the old wait's context", shielded, ok)
+				default:
+				}
+				mu.Lock()
+				q.PopReady().Hand(2)
+				mu.Unlock()
+				if ok := <-res; !ok || w2.Val != 2 {
+					t.Errorf("shielded %v: second Await = %v with %d, want true, 2", shielded, ok, w2.Val)
+				}
+				return
+			}
+			t.Errorf("shielded %v: a freed waiter was never reused", shielded)
+		})
+	}
+}
