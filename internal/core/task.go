@@ -263,15 +263,23 @@ func (t *Task) ParkIO(done <-chan struct{}, w *WaitInfo) bool {
 	if t == nil {
 		return false
 	}
-	v := t.word.Load()
-	if v&stateMask != taskRunning || !t.word.CompareAndSwap(v, v|taskParked) {
-		return false
+	for {
+		v := t.word.Load()
+		if v&stateMask != taskRunning {
+			return false // parked by a goroutine sharing it, or woken
+		}
+		if t.word.CompareAndSwap(v, v&^(stateMask|countedBit)|taskParked) {
+			wr := t.waitRecord()
+			wr.info.Store(w)
+			wr.done.Store(done)
+			// Uncounted only once the wait is recorded: a watcher whose
+			// count this ends sees the wait's Done channel.
+			if v&countedBit != 0 {
+				t.Run().uncount()
+			}
+			return true
+		}
 	}
-	wr := t.waitRecord()
-	wr.info.Store(w)
-	wr.done.Store(done)
-	t.Run().blocked()
-	return true
 }
 
 var noDone <-chan struct{}
