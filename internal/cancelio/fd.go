@@ -113,21 +113,12 @@ func (f *FD) Write(ctx context.Context, p []byte) (n int, err error, cancelled b
 	return n, err, cancelled
 }
 
-func (f *FD) readAttempt(fd uintptr) bool {
-	n, err := sysRead(fd, f.buf)
-	switch err {
-	case syscall.EAGAIN:
-		return false
-	case nil:
-		f.n = n
-	default:
-		f.err = err
-	}
-	return true
-}
+func (f *FD) readAttempt(fd uintptr) bool  { return f.attempted(sysRead(fd, f.buf)) }
+func (f *FD) writeAttempt(fd uintptr) bool { return f.attempted(sysWrite(fd, f.buf)) }
 
-func (f *FD) writeAttempt(fd uintptr) bool {
-	n, err := sysWrite(fd, f.buf)
+// attempted records the results of a read or write and reports whether it
+// is done: false when it would block.
+func (f *FD) attempted(n int, err error) bool {
 	switch err {
 	case syscall.EAGAIN:
 		return false
