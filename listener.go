@@ -68,7 +68,11 @@ func WrapListener(l net.Listener) SocketListener {
 	}
 	if rc != nil && sl.dl != nil {
 		rc.Control(func(fd uintptr) { sl.fd, sl.hasFD = fd, true })
-		sl.info = &core.WaitInfo{What: kind + " accept on " + l.Addr().String()}
+		sl.info = &core.WaitInfo{
+			What: kind + " accept on " + l.Addr().String(),
+			// A connection is pending: Accept is about to return.
+			Ready: func() bool { return cancelio.PollNow(sl.fd, false) },
+		}
 	}
 	return sl
 }
@@ -119,7 +123,7 @@ func (l *socketListener) Accept(ctx context.Context) (SocketStream, error) {
 		// Without a pending connection the task counts as blocked until
 		// Accept returns (one poll(2) per Accept tells).
 		var t *core.Task
-		if l.hasFD && !pollNow(l.fd, false) {
+		if l.hasFD && !cancelio.PollNow(l.fd, false) {
 			if t = core.TaskOf(ctx); !t.ParkIO(ctx.Done(), l.info) {
 				t = nil
 			}

@@ -39,5 +39,3 @@ func parseRights(oob []byte) ([]int, error) {
 func closeFDs(fds []int) {}
 
 func unboundUnixgram() (*net.UnixConn, error) { return nil, errors.ErrUnsupported }
-
-func pollNow(fd uintptr, write bool) bool { return true }

@@ -123,21 +123,3 @@ func unboundUnixgram() (*net.UnixConn, error) {
 	}
 	return pc.(*net.UnixConn), nil
 }
-
-// pollNow reports whether fd is ready for reading (or writing) right now,
-// without blocking. Hang-ups and errors count as ready: the next read or
-// write reports them.
-func pollNow(fd uintptr, write bool) bool {
-	ev := int16(unix.POLLIN)
-	if write {
-		ev = unix.POLLOUT
-	}
-	fds := []unix.PollFd{{Fd: int32(fd), Events: ev}}
-	for {
-		n, err := unix.Poll(fds, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		return err != nil || (n > 0 && fds[0].Revents != 0)
-	}
-}
