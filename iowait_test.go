@@ -574,22 +574,128 @@ func TestTCPStreamReceiveCancelledOrServedRunsAgain(t *testing.T) {
 			if _, err := peer.Write([]byte("data")); err != nil {
 				return err
 			}
-			// The receiver runs once the runtime has seen the data
-			// arrive; WaitAllTasksBlocked does not know of that before.
-			// Wait for the receiver's next wait, which only it can
-			// reach.
-			for {
-				iwWaitBlocked(t, ctx)
-				if state, _ := iwState(t, ctx, iwTask); state != "waiting on "+what {
-					break
-				}
-			}
+			// The data has arrived: the receiver is about to run, and
+			// WaitAllTasksBlocked waits for it, although the runtime may
+			// not have woken it yet.
+			iwWaitBlocked(t, ctx)
 			iwWantState(t, ctx, iwTask, "waiting on Event.Wait")
 			if string(got) != "data" || afterData != "running" {
 				t.Errorf("after receiving %q, the task shows as %q, want %q and running", got, afterData, "data")
 			}
 			served.Set()
 			return <-done
+		})
+	})
+}
+
+// iwCheckServed runs op in a task that then waits on an Event: once
+// WaitAllTasksBlocked returns, DumpTasks shows op's wait (what); serve,
+// from this task, makes what op waits for ready at once (a raw send to
+// its socket, a raw connect to its listener). WaitAllTasksBlocked then
+// returns only once op has returned and its task waits on the Event,
+// although the runtime may not have seen the readiness yet when it is
+// called.
+func iwCheckServed(t *testing.T, ctx context.Context, what string, op func(ctx context.Context) error, serve func() error) error {
+	t.Helper()
+	return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {
+		ev := anyio.NewEvent()
+		var opErr error
+		done := iwStart(tg, func(ctx context.Context) error {
+			opErr = op(ctx)
+			return ev.Wait(ctx)
+		})
+		iwWaitBlocked(t, ctx)
+		iwWantState(t, ctx, iwTask, "waiting on "+what)
+		if err := serve(); err != nil {
+			return err
+		}
+		iwWaitBlocked(t, ctx)
+		iwWantState(t, ctx, iwTask, "waiting on Event.Wait")
+		if state, _ := iwState(t, ctx, iwTask); state == "waiting on Event.Wait" && opErr != nil {
+			t.Errorf("the served call = %v", opErr)
+		}
+		ev.Set()
+		return <-done
+	})
+}
+
+func TestIOWaitServedRunsAgain(t *testing.T) {
+	t.Run("TCP", func(t *testing.T) {
+		l := skListen(t, skFamilies(t)[0])
+		anyiotest.Run(t, func(ctx context.Context) error {
+			s, peer, err := skConnectTCP(ctx, l, "127.0.0.1")
+			if err != nil {
+				return err
+			}
+			defer peer.Close()
+			defer s.Close(ctx)
+			return iwCheckServed(t, ctx, "TCP receive from "+l.Addr().String(), iwReceive(s), func() error {
+				_, err := peer.Write([]byte("x"))
+				return err
+			})
+		})
+	})
+	t.Run("Unix", func(t *testing.T) {
+		l, path := portUnixServer(t)
+		anyiotest.Run(t, func(ctx context.Context) error {
+			s, peer, err := skConnectUnix(ctx, l, path)
+			if err != nil {
+				return err
+			}
+			defer peer.Close()
+			defer s.Close(ctx)
+			return iwCheckServed(t, ctx, "UNIX receive from "+path, iwReceive(s), func() error {
+				_, err := peer.Write([]byte("x"))
+				return err
+			})
+		})
+	})
+	t.Run("UDP", func(t *testing.T) {
+		anyiotest.Run(t, func(ctx context.Context) error {
+			s, err := anyio.CreateUDPSocket(ctx, anyio.LocalHost("127.0.0.1"))
+			if err != nil {
+				return err
+			}
+			defer s.Close(ctx)
+			port, err := anyio.Extra(s, anyio.SocketAttribute.LocalPort)
+			if err != nil {
+				return err
+			}
+			local := net.JoinHostPort("127.0.0.1", itoaPort(port))
+			peer, err := net.Dial("udp", local)
+			if err != nil {
+				return err
+			}
+			defer peer.Close()
+			return iwCheckServed(t, ctx, "UDP receive on "+local, func(ctx context.Context) error {
+				_, err := s.Receive(ctx)
+				return err
+			}, func() error {
+				_, err := peer.Write([]byte("x"))
+				return err
+			})
+		})
+	})
+	t.Run("UnixDatagram", func(t *testing.T) {
+		path := skSocketPaths(t)["Path"]
+		anyiotest.Run(t, func(ctx context.Context) error {
+			s, err := anyio.CreateUnixDatagramSocket(ctx, anyio.LocalPath(path))
+			if err != nil {
+				return err
+			}
+			defer s.Close(ctx)
+			peer, err := net.Dial("unixgram", path)
+			if err != nil {
+				return err
+			}
+			defer peer.Close()
+			return iwCheckServed(t, ctx, "UNIX datagram receive on "+path, func(ctx context.Context) error {
+				_, err := s.Receive(ctx)
+				return err
+			}, func() error {
+				_, err := peer.Write([]byte("x"))
+				return err
+			})
 		})
 	})
 }
