@@ -5,6 +5,7 @@ package anyio
 import (
 	"errors"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -39,3 +40,6 @@ func parseRights(oob []byte) ([]int, error) {
 func closeFDs(fds []int) {}
 
 func unboundUnixgram() (*net.UnixConn, error) { return nil, errors.ErrUnsupported }
+
+// pollableDup returns nil: a wait's I/O needs a Unix system.
+func pollableDup(fd uintptr, name string) *os.File { return nil }

@@ -123,3 +123,14 @@ func unboundUnixgram() (*net.UnixConn, error) {
 	}
 	return pc.(*net.UnixConn), nil
 }
+
+// pollableDup returns a duplicate of the socket fd (close-on-exec) as a
+// file that the runtime polls (the socket is non-blocking), or nil when
+// the descriptor cannot be duplicated.
+func pollableDup(fd uintptr, name string) *os.File {
+	nfd, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(nfd), name)
+}
