@@ -698,4 +698,63 @@ func TestIOWaitServedRunsAgain(t *testing.T) {
 			})
 		})
 	})
+	t.Run("TCPAccept", func(t *testing.T) {
+		anyiotest.Run(t, func(ctx context.Context) error {
+			multi, err := anyio.CreateTCPListener(ctx, anyio.LocalHost("127.0.0.1"))
+			if err != nil {
+				return err
+			}
+			defer multi.Close(ctx)
+			l := multi.Listeners()[0].(anyio.SocketListener)
+			port, err := anyio.Extra(l, anyio.SocketAttribute.LocalPort)
+			if err != nil {
+				return err
+			}
+			addr := net.JoinHostPort("127.0.0.1", itoaPort(port))
+			var client net.Conn
+			defer func() {
+				if client != nil {
+					client.Close()
+				}
+			}()
+			return iwCheckServed(t, ctx, "TCP accept on "+addr, func(ctx context.Context) error {
+				s, err := l.Accept(ctx)
+				if err == nil {
+					s.Close(ctx)
+				}
+				return err
+			}, func() error {
+				// The handshake is done when Dial returns: the
+				// connection waits in the backlog.
+				client, err = net.Dial("tcp", addr)
+				return err
+			})
+		})
+	})
+	t.Run("UnixAccept", func(t *testing.T) {
+		path := skSocketPaths(t)["Path"]
+		anyiotest.Run(t, func(ctx context.Context) error {
+			l, err := anyio.CreateUnixListener(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer l.Close(ctx)
+			var client net.Conn
+			defer func() {
+				if client != nil {
+					client.Close()
+				}
+			}()
+			return iwCheckServed(t, ctx, "UNIX accept on "+path, func(ctx context.Context) error {
+				s, err := l.Accept(ctx)
+				if err == nil {
+					s.Close(ctx)
+				}
+				return err
+			}, func() error {
+				client, err = net.Dial("unix", path)
+				return err
+			})
+		})
+	})
 }
