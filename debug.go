@@ -74,7 +74,10 @@ func reversed[T any](s []T) []T {
 
 // WaitAllTasksBlocked blocks until every other task of the Run that ctx
 // belongs to is parked in an anyio wait (a sleep, a task group join, a
-// Start, a synchronization primitive, a stream) with no hand-off pending.
+// Start, a synchronization primitive, a stream, a socket, pipe or listener
+// waiting for readiness) with no hand-off pending, and no descriptor that a
+// task waits on is ready (a peer's send has arrived: the task is about to
+// run). A task copying data that is pending already counts as running.
 // A task blocked outside anyio (on a raw channel, a sync.Mutex, a system
 // call) counts as running, so WaitAllTasksBlocked keeps waiting for it until
 // ctx is cancelled. It returns an error outside a Run.
