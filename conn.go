@@ -230,13 +230,26 @@ func (s *connStream) initFDs(kind string) {
 // 127.0.0.1:5000"; a peer without a name (a UNIX client that did not bind)
 // is named by the socket's own address: "UNIX receive on /run/app.sock".
 func waitName(what, onWhat string, remote, local net.Addr) string {
-	if remote != nil && remote.String() != "" {
+	if named(remote) {
 		return what + " " + remote.String()
 	}
-	if local != nil && local.String() != "" {
+	if named(local) {
 		return onWhat + " " + local.String()
 	}
 	return onWhat + " an unnamed socket"
+}
+
+// named reports whether a is a socket's name: not nil, not empty, and not
+// the "@" that stands for a UNIX socket that did not bind (Linux reports
+// its address as an empty name in the abstract namespace).
+func named(a net.Addr) bool {
+	if a == nil || a.String() == "" {
+		return false
+	}
+	if ua, ok := a.(*net.UnixAddr); ok && ua.Name == "@" {
+		return false
+	}
+	return true
 }
 
 // read receives into p once, and reports whether ctx's cancellation

@@ -77,12 +77,13 @@ func reversed[T any](s []T) []T {
 // Start, a synchronization primitive, a stream) with no hand-off pending.
 // A task waiting for I/O in anyio (a socket receive or send, Accept, a
 // datagram, WaitReadable, a process pipe, a pollable file) counts as
-// blocked exactly while it waits for the descriptor to be ready: one still
-// copying pending data counts as running. A task blocked outside anyio (on
-// a raw channel, a sync.Mutex, a system call, a connection without a
-// descriptor such as one end of net.Pipe) counts as running, so
-// WaitAllTasksBlocked keeps waiting for it until ctx is cancelled. It
-// returns an error outside a Run.
+// blocked exactly while it waits for the descriptor to be ready, and not
+// once the descriptor is ready (a peer's send has arrived: the task is about
+// to run); one still copying pending data counts as running. A task blocked
+// outside anyio (on a raw channel, a sync.Mutex, a system call, a
+// connection without a descriptor such as one end of net.Pipe) counts as
+// running, so WaitAllTasksBlocked keeps waiting for it until ctx is
+// cancelled. It returns an error outside a Run.
 func WaitAllTasksBlocked(ctx context.Context) error { return core.WaitAllTasksBlocked(ctx) }
 
 // DumpTasks writes the live task tree of the Run that ctx belongs to: each

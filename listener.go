@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -71,8 +72,9 @@ func WrapListener(l net.Listener) SocketListener {
 	sl.attrs = socketAttributes(l.Addr(), nil, l)
 	sl.op = &sl.opv
 	// A listener's RawConn has no Read (the runtime's listeners only
-	// offer Control): Accept asks poll(2) whether a connection is pending,
-	// and counts as blocked for the whole Accept when none is.
+	// offer Control): Accept waits for a pending connection through a
+	// duplicate of the listener's descriptor that the runtime polls as a
+	// file, counted as blocked while it waits, and accepts once one is.
 	var rc syscall.RawConn
 	kind := "TCP"
 	switch l := l.(type) {
@@ -83,22 +85,28 @@ func WrapListener(l net.Listener) SocketListener {
 		kind = "UNIX"
 	}
 	if rc != nil && sl.dl != nil {
-		rc.Control(func(fd uintptr) { sl.fd, sl.hasFD = fd, true })
-		sl.info = &core.WaitInfo{What: kind + " accept on " + l.Addr().String()}
+		rc.Control(func(fd uintptr) { sl.waitFile = pollableDup(fd, l.Addr().String()) })
+		what := kind + " accept on " + l.Addr().String()
+		if sl.waitFile != nil && !sl.wait.InitFile(sl.waitFile, false, func() string { return what }) {
+			sl.waitFile.Close()
+			sl.waitFile = nil
+		}
 	}
 	return sl
 }
 
 type socketListener struct {
-	l      net.Listener
-	dl     interface{ SetDeadline(time.Time) error }
-	opv    cancelio.Op
-	op     *cancelio.Op
-	fd     uintptr        // the listener's descriptor, when hasFD
-	hasFD  bool           // Accept probes fd for a pending connection
-	info   *core.WaitInfo // names a blocked Accept for DumpTasks
-	busy   atomic.Bool
-	closed atomic.Bool
+	l   net.Listener
+	dl  interface{ SetDeadline(time.Time) error }
+	opv cancelio.Op
+	op  *cancelio.Op
+	// waitFile, when not nil, is a duplicate of the listener's descriptor
+	// that the runtime polls, through which wait waits for a pending
+	// connection; Close closes it.
+	waitFile *os.File
+	wait     cancelio.FD
+	busy     atomic.Bool
+	closed   atomic.Bool
 	// closedCtx is cancelled by Close; it ends Serve's back-off waits.
 	closedCtx  context.Context
 	markClosed context.CancelFunc
@@ -135,12 +143,16 @@ func (l *socketListener) Accept(ctx context.Context) (SocketStream, error) {
 	)
 	if l.dl != nil {
 		var cancelled bool
-		// Without a pending connection the task counts as blocked until
-		// Accept returns (one poll(2) per Accept tells).
-		var t *core.Task
-		if l.hasFD && !pollNow(l.fd, false) {
-			if t = core.TaskOf(ctx); !t.ParkIO(ctx.Done(), l.info) {
-				t = nil
+		if l.waitFile != nil {
+			// Wait for a pending connection, counted as blocked (one
+			// poll(2) per Accept when one is pending already); the
+			// task runs again before Accept takes it.
+			err, cancelled = l.wait.Wait(ctx, func(fd uintptr) bool { return cancelio.PollNow(fd, false) })
+			if cancelled {
+				return nil, core.CancelErr(ctx)
+			}
+			if err != nil {
+				return nil, l.acceptErr(err)
 			}
 		}
 		_, err, cancelled = l.op.Do(ctx, l.dl.SetDeadline, func() (int, error) {
@@ -148,9 +160,6 @@ func (l *socketListener) Accept(ctx context.Context) (SocketStream, error) {
 			c, aerr = l.l.Accept()
 			return 0, aerr
 		})
-		if t != nil {
-			t.Unpark()
-		}
 		if cancelled {
 			return nil, core.CancelErr(ctx)
 		}
@@ -293,6 +302,11 @@ func (l *socketListener) Close(ctx context.Context) error {
 	}
 	defer l.markClosed()
 	defer l.op.Release()
+	if l.waitFile != nil {
+		// Ends a wait for a connection.
+		l.waitFile.Close()
+		l.wait.Release()
+	}
 	if err := l.l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}

@@ -120,7 +120,7 @@ func waitPoll(ctx context.Context, c PollableConn, write bool) error {
 	if write {
 		setDeadline, wait = c.SetWriteDeadline, rc.Write
 	}
-	ready := func(fd uintptr) bool { return w.closing.Load() || pollNow(fd, write) }
+	ready := func(fd uintptr) bool { return w.closing.Load() || cancelio.PollNow(fd, write) }
 	var iofd cancelio.FD
 	defer iofd.Release()
 	iofd.Init(rc, write, setDeadline, func() string { return pollWaitName(c, write) })

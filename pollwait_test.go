@@ -141,7 +141,12 @@ func TestWaitBusyAndClosing(t *testing.T) {
 			name = "NotifyClosing"
 		}
 		t.Run(name, func(t *testing.T) {
-			a, _ := skRawTCP(t)
+			// A UNIX stream: once full, it stays full. (A TCP socket's
+			// send buffer may free room later, when the peer's delayed
+			// acknowledgements arrive, and end WaitWritable early.)
+			ac, bc := unixPair(t)
+			defer bc.Close()
+			a := ac.(*net.UnixConn)
 			skFill(t, a)
 			anyiotest.Run(t, func(ctx context.Context) error {
 				return anyio.WithTaskGroup(ctx, func(ctx context.Context, tg *anyio.TaskGroup) error {

@@ -5,6 +5,7 @@ package anyio
 import (
 	"errors"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -40,4 +41,5 @@ func closeFDs(fds []int) {}
 
 func unboundUnixgram() (*net.UnixConn, error) { return nil, errors.ErrUnsupported }
 
-func pollNow(fd uintptr, write bool) bool { return true }
+// pollableDup returns nil: a wait's I/O needs a Unix system.
+func pollableDup(fd uintptr, name string) *os.File { return nil }

@@ -124,20 +124,13 @@ func unboundUnixgram() (*net.UnixConn, error) {
 	return pc.(*net.UnixConn), nil
 }
 
-// pollNow reports whether fd is ready for reading (or writing) right now,
-// without blocking. Hang-ups and errors count as ready: the next read or
-// write reports them.
-func pollNow(fd uintptr, write bool) bool {
-	ev := int16(unix.POLLIN)
-	if write {
-		ev = unix.POLLOUT
+// pollableDup returns a duplicate of the socket fd (close-on-exec) as a
+// file that the runtime polls (the socket is non-blocking), or nil when
+// the descriptor cannot be duplicated.
+func pollableDup(fd uintptr, name string) *os.File {
+	nfd, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil
 	}
-	fds := []unix.PollFd{{Fd: int32(fd), Events: ev}}
-	for {
-		n, err := unix.Poll(fds, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		return err != nil || (n > 0 && fds[0].Revents != 0)
-	}
+	return os.NewFile(uintptr(nfd), name)
 }

@@ -34,6 +34,7 @@ type FD struct {
 	cb    func(fd uintptr) bool // f.callback, made once
 	desc  func() string
 	info  atomic.Pointer[core.WaitInfo]
+	sysfd atomic.Uintptr // the descriptor, once a call has waited
 
 	// The call in progress.
 	ctx     context.Context
@@ -150,6 +151,7 @@ func (f *FD) callback(fd uintptr) bool {
 	if f.task == nil {
 		f.task = core.TaskOf(f.ctx)
 	}
+	f.sysfd.Store(fd)
 	f.parked = f.task.ParkIO(f.ctx.Done(), f.waitInfo())
 	return false
 }
@@ -168,10 +170,14 @@ func (f *FD) waitInfo() *core.WaitInfo {
 	if w := f.info.Load(); w != nil {
 		return w
 	}
-	w := &core.WaitInfo{What: f.desc()}
+	w := &core.WaitInfo{What: f.desc(), Ready: f.ready}
 	f.info.Store(w)
 	return w
 }
+
+// ready reports whether the descriptor is ready for f's direction: the
+// runtime is about to wake the parked task (WaitInfo.Ready).
+func (f *FD) ready() bool { return PollNow(f.sysfd.Load(), f.write) }
 
 // Op returns the Op under f: for a descriptor without a RawConn, whose
 // calls go through Op.Do and count as running while they block.

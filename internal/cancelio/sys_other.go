@@ -26,4 +26,7 @@ func Recvmsg(fd uintptr, p, oob []byte) (n, oobn, flags int, err error) {
 	return 0, 0, 0, syscall.EWINDOWS
 }
 
+// PollNow reports true: no wait here has a descriptor to poll.
+func PollNow(fd uintptr, write bool) bool { return true }
+
 const rawIO = false

@@ -2,7 +2,11 @@
 
 package cancelio
 
-import "syscall"
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // The system calls that an FD's attempts make. Each retries on EINTR and
 // returns EAGAIN as it is, for the attempt to report that it would block.
@@ -63,6 +67,24 @@ func Recvmsg(fd uintptr, p, oob []byte) (n, oobn, flags int, err error) {
 		if err != syscall.EINTR {
 			return n, oobn, flags, err
 		}
+	}
+}
+
+// PollNow reports whether fd is readable (or writable, when write is set),
+// with poll(2) and no waiting. An error (a descriptor closed meanwhile)
+// reports true: the wait on it is about to end.
+func PollNow(fd uintptr, write bool) bool {
+	ev := int16(unix.POLLIN)
+	if write {
+		ev = unix.POLLOUT
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: ev}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		return err != nil || (n > 0 && fds[0].Revents != 0)
 	}
 }
 

@@ -103,6 +103,14 @@ type WaitInfo struct {
 	What  string    // e.g. "Sleep", "Lock.Acquire"
 	Obj   any       // the primitive, if any
 	Until time.Time // when the wait ends by itself, if it does
+
+	// Ready, for a wait on a descriptor's readiness, reports whether the
+	// descriptor is ready: the runtime is about to wake the task, and
+	// WaitAllTasksBlocked waits for it as for a task whose wait's context
+	// is done. It is called from other goroutines while the task is
+	// parked, or a moment after: a stale true only makes
+	// WaitAllTasksBlocked look again.
+	Ready func() bool
 }
 
 // extra returns the task's taskExtra, making it on first use. Any goroutine
@@ -287,11 +295,17 @@ var noDone <-chan struct{}
 // wokenByContext reports whether the task waits (or waited until a moment
 // ago) in a wait whose context is done: it is about to run, or already
 // counts as running. Unpark clears the context only after the task counts as
-// running again, so that there is no moment when it is neither.
+// running again, so that there is no moment when it is neither. So does a
+// task parked on a descriptor that is ready (WaitInfo.Ready): the runtime
+// wakes it once its poller sees the readiness, which may be later than the
+// system call that made the descriptor ready (a peer's send).
 func (t *Task) wokenByContext() bool {
 	w := t.wait.Load()
 	if w == nil {
 		return false
+	}
+	if info := w.info.Load(); info != nil && info.Ready != nil && info.Ready() {
+		return true
 	}
 	d, _ := w.done.Load().(<-chan struct{})
 	if d == nil {
@@ -311,7 +325,7 @@ func (t *Task) Unpark() {
 		return
 	}
 	w := t.wait.Load()
-	w.info.Store(nil)
+	info := w.info.Load()
 	r := t.Run()
 	// While a watcher counts, count the task as running before it stops
 	// being parked, so that WaitAllTasksBlocked never sees a moment when
@@ -341,7 +355,10 @@ func (t *Task) Unpark() {
 		r.uncount()
 	}
 	// Only now that the task counts as running: until then, its done wait
-	// context is what tells WaitAllTasksBlocked that it is about to run.
+	// context, or its wait's Ready, is what tells WaitAllTasksBlocked that
+	// it is about to run. (A ParkIO of a goroutine sharing the task may
+	// have recorded its own wait meanwhile: that one stays.)
+	w.info.CompareAndSwap(info, nil)
 	if d, _ := w.done.Load().(<-chan struct{}); d != nil {
 		w.done.Store(noDone)
 	}
@@ -659,8 +676,8 @@ func WaitAllTasksBlocked(ctx context.Context) error {
 		// A task whose wake-up came from a timer or a cancellation counts
 		// itself as running only once it runs: let such tasks run, and wait
 		// again if one did. Callers released together count as running. A
-		// task parked in a wait whose context is done is about to run: wait
-		// for it too.
+		// task parked in a wait whose context is done, or on a descriptor
+		// that is ready, is about to run: wait for it too.
 		runtime.Gosched()
 		if !r.wokenByContext(t) && r.running.Load() <= b.n {
 			return nil
@@ -669,7 +686,7 @@ func WaitAllTasksBlocked(ctx context.Context) error {
 }
 
 // wokenByContext reports whether a task of the run other than self is parked
-// in a wait whose context is done.
+// in a wait whose context is done, or on a descriptor that is ready.
 func (r *Run) wokenByContext(self *Task) bool {
 	var walk func(t *Task) bool
 	walk = func(t *Task) bool {
